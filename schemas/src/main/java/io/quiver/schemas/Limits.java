@@ -1,0 +1,35 @@
+package io.quiver.schemas;
+
+/**
+ * The limits every part of Quiver enforces on data, in one place so the query server rejects over
+ * HTTP exactly what the job would send to the dead-letter topic.
+ */
+public final class Limits {
+
+    /** Longest point id, in UTF-8 bytes. */
+    public static final int MAX_ID_BYTES = 512;
+
+    /** Largest payload, in UTF-8 bytes of its JSON text. */
+    public static final int MAX_PAYLOAD_BYTES = 64 * 1024;
+
+    /** Largest vector dimension a collection may declare. */
+    public static final int MAX_DIMENSION = 4096;
+
+    /** Collection names: letters, digits, '_' and '-', 1 to 64 characters. */
+    public static final String COLLECTION_NAME_PATTERN = "[A-Za-z0-9_-]{1,64}";
+
+    /** Largest k (Qdrant's {@code limit}) a search may ask for. */
+    public static final int MAX_SEARCH_LIMIT = 1000;
+
+    private Limits() {}
+
+    /** Throws {@link IllegalArgumentException} naming the problem when {@code name} is invalid. */
+    public static void checkCollectionName(String name) {
+        if (name == null || !name.matches(COLLECTION_NAME_PATTERN)) {
+            throw new IllegalArgumentException(
+                    "collection name '"
+                            + name
+                            + "' must be 1 to 64 characters of letters, digits, '_' or '-'");
+        }
+    }
+}

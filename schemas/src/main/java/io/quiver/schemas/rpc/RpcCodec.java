@@ -1,0 +1,277 @@
+package io.quiver.schemas.rpc;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The binary shard RPC between the query server and the shard servers.
+ *
+ * <p>Transport: TCP, each frame prefixed by its length as a big-endian int32 (Netty's {@code
+ * LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 0, 4, 0, 4)} and {@code LengthFieldPrepender(4)}).
+ * The codec below reads and writes a frame's body without that prefix. Body: {@code version:u8,
+ * type:u8, requestId:i64}, then the message. Strings are {@code length:i32} + UTF-8 bytes, arrays
+ * are {@code count:i32} + elements; all numbers big-endian. Format version 1 is the only one so
+ * far; a reader refuses versions it does not know with a clear message.
+ *
+ * <ul>
+ *   <li>SEARCH (1): collection, shards int[], k i32, ef i32, flags u8 (bit 0: with payload),
+ *       timeoutMs i32, vector float[], required partitions int[] + offsets long[], filter bytes.
+ *   <li>RESULT (2): shard count i32, per shard: shard i32, status u8, message, applied partitions
+ *       int[] + offsets long[], hit count i32, per hit: id, score f32, payload bytes (length -1 for
+ *       none).
+ *   <li>ERROR (3): message — the server could not read the request at all.
+ * </ul>
+ */
+public final class RpcCodec {
+
+    public static final int VERSION = 1;
+    public static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+    public static final int TYPE_SEARCH = 1;
+    public static final int TYPE_RESULT = 2;
+    public static final int TYPE_ERROR = 3;
+
+    private static final int MAX_ARRAY = 16 * 1024 * 1024;
+
+    private RpcCodec() {}
+
+    public static void writeRequest(SearchRequest r, ByteBuf out) {
+        header(out, TYPE_SEARCH, r.requestId());
+        writeString(out, r.collection());
+        writeInts(out, r.shards());
+        out.writeInt(r.k());
+        out.writeInt(r.ef());
+        out.writeByte(r.withPayload() ? 1 : 0);
+        out.writeInt(r.timeoutMs());
+        float[] v = r.vector();
+        out.writeInt(v.length);
+        for (float f : v) {
+            out.writeFloat(f);
+        }
+        writeInts(out, r.requiredPartitions());
+        writeLongs(out, r.requiredOffsets());
+        writeBytes(out, r.filter());
+    }
+
+    public static void writeResponse(SearchResponse r, ByteBuf out) {
+        header(out, TYPE_RESULT, r.requestId());
+        out.writeInt(r.shards().size());
+        for (ShardResult s : r.shards()) {
+            out.writeInt(s.shard());
+            out.writeByte(s.status().ordinal());
+            writeString(out, s.message());
+            writeInts(out, s.appliedPartitions());
+            writeLongs(out, s.appliedOffsets());
+            out.writeInt(s.size());
+            for (int i = 0; i < s.size(); i++) {
+                writeString(out, s.ids()[i]);
+                out.writeFloat(s.scores()[i]);
+                writeBytes(out, s.payloads()[i]);
+            }
+        }
+    }
+
+    /** Writes an ERROR frame answering {@code requestId} (0 when it could not be read). */
+    public static void writeError(long requestId, String message, ByteBuf out) {
+        header(out, TYPE_ERROR, requestId);
+        writeString(out, message);
+    }
+
+    /**
+     * Reads one frame body: a {@link SearchRequest}, a {@link SearchResponse} or an {@link
+     * RpcError}.
+     *
+     * @throws RpcFormatException when the bytes are not a valid frame
+     */
+    public static Object read(ByteBuf in) {
+        try {
+            int version = in.readUnsignedByte();
+            if (version != VERSION) {
+                throw new RpcFormatException(
+                        "unsupported shard RPC version "
+                                + version
+                                + ", this side speaks "
+                                + VERSION);
+            }
+            int type = in.readUnsignedByte();
+            long requestId = in.readLong();
+            Object msg;
+            switch (type) {
+                case TYPE_SEARCH:
+                    msg = readRequest(requestId, in);
+                    break;
+                case TYPE_RESULT:
+                    msg = readResponse(requestId, in);
+                    break;
+                case TYPE_ERROR:
+                    msg = new RpcError(requestId, readString(in));
+                    break;
+                default:
+                    throw new RpcFormatException("unknown shard RPC message type " + type);
+            }
+            if (in.isReadable()) {
+                throw new RpcFormatException(
+                        in.readableBytes() + " unexpected bytes after a message of type " + type);
+            }
+            return msg;
+        } catch (IndexOutOfBoundsException e) {
+            throw new RpcFormatException("truncated shard RPC frame");
+        }
+    }
+
+    private static SearchRequest readRequest(long requestId, ByteBuf in) {
+        String collection = readString(in);
+        int[] shards = readInts(in);
+        int k = in.readInt();
+        int ef = in.readInt();
+        boolean withPayload = (in.readByte() & 1) != 0;
+        int timeoutMs = in.readInt();
+        int dim = count(in, 4);
+        float[] vector = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            vector[i] = in.readFloat();
+        }
+        int[] partitions = readInts(in);
+        long[] offsets = readLongs(in);
+        byte[] filter = readBytes(in);
+        try {
+            return new SearchRequest(
+                    requestId,
+                    collection,
+                    shards,
+                    k,
+                    ef,
+                    withPayload,
+                    vector,
+                    timeoutMs,
+                    partitions,
+                    offsets,
+                    filter);
+        } catch (IllegalArgumentException e) {
+            throw new RpcFormatException(e.getMessage());
+        }
+    }
+
+    private static SearchResponse readResponse(long requestId, ByteBuf in) {
+        int n = count(in, 4);
+        List<ShardResult> shards = new ArrayList<>(n);
+        for (int s = 0; s < n; s++) {
+            int shard = in.readInt();
+            ShardResult.Status status = ShardResult.Status.of(in.readUnsignedByte());
+            String message = readString(in);
+            int[] partitions = readInts(in);
+            long[] offsets = readLongs(in);
+            int hits = count(in, 8);
+            String[] ids = new String[hits];
+            float[] scores = new float[hits];
+            byte[][] payloads = new byte[hits][];
+            for (int i = 0; i < hits; i++) {
+                ids[i] = readString(in);
+                scores[i] = in.readFloat();
+                payloads[i] = readBytes(in);
+            }
+            try {
+                shards.add(
+                        new ShardResult(
+                                shard,
+                                status,
+                                message,
+                                partitions,
+                                offsets,
+                                ids,
+                                scores,
+                                payloads));
+            } catch (IllegalArgumentException e) {
+                throw new RpcFormatException(e.getMessage());
+            }
+        }
+        return new SearchResponse(requestId, shards);
+    }
+
+    private static void header(ByteBuf out, int type, long requestId) {
+        out.writeByte(VERSION);
+        out.writeByte(type);
+        out.writeLong(requestId);
+    }
+
+    private static void writeString(ByteBuf out, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.writeBytes(b);
+    }
+
+    private static String readString(ByteBuf in) {
+        int n = count(in, 1);
+        byte[] b = new byte[n];
+        in.readBytes(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private static void writeBytes(ByteBuf out, byte[] b) {
+        if (b == null) {
+            out.writeInt(-1);
+            return;
+        }
+        out.writeInt(b.length);
+        out.writeBytes(b);
+    }
+
+    private static byte[] readBytes(ByteBuf in) {
+        int n = in.readInt();
+        if (n == -1) {
+            return null;
+        }
+        checkCount(in, n, 1);
+        byte[] b = new byte[n];
+        in.readBytes(b);
+        return b;
+    }
+
+    private static void writeInts(ByteBuf out, int[] a) {
+        out.writeInt(a.length);
+        for (int x : a) {
+            out.writeInt(x);
+        }
+    }
+
+    private static int[] readInts(ByteBuf in) {
+        int n = count(in, 4);
+        int[] a = new int[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = in.readInt();
+        }
+        return a;
+    }
+
+    private static void writeLongs(ByteBuf out, long[] a) {
+        out.writeInt(a.length);
+        for (long x : a) {
+            out.writeLong(x);
+        }
+    }
+
+    private static long[] readLongs(ByteBuf in) {
+        int n = count(in, 8);
+        long[] a = new long[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = in.readLong();
+        }
+        return a;
+    }
+
+    /** Reads a count and checks it against what the frame can still hold, before allocating. */
+    private static int count(ByteBuf in, int minBytesEach) {
+        int n = in.readInt();
+        checkCount(in, n, minBytesEach);
+        return n;
+    }
+
+    private static void checkCount(ByteBuf in, int n, int minBytesEach) {
+        if (n < 0 || n > MAX_ARRAY || (long) n * minBytesEach > in.readableBytes()) {
+            throw new RpcFormatException(
+                    "bad length " + n + " with " + in.readableBytes() + " bytes left in the frame");
+        }
+    }
+}

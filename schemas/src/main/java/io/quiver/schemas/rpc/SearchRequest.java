@@ -1,0 +1,128 @@
+package io.quiver.schemas.rpc;
+
+import java.util.Objects;
+
+/**
+ * One search sent to one shard server, covering several of the shards it hosts.
+ *
+ * <p>{@code requiredPartitions}/{@code requiredOffsets} (same length, may be empty) ask every shard
+ * to wait until it has applied at least that offset of each upserts-topic partition before
+ * searching, for at most {@code timeoutMs}; a shard that cannot catch up in time answers {@link
+ * ShardResult.Status#TIMEOUT} instead of stale results. {@code filter} is an optional UTF-8 JSON
+ * filter (empty when none).
+ */
+public final class SearchRequest {
+
+    private final long requestId;
+    private final String collection;
+    private final int[] shards;
+    private final int k;
+    private final int ef;
+    private final boolean withPayload;
+    private final float[] vector;
+    private final int timeoutMs;
+    private final int[] requiredPartitions;
+    private final long[] requiredOffsets;
+    private final byte[] filter;
+
+    public SearchRequest(
+            long requestId,
+            String collection,
+            int[] shards,
+            int k,
+            int ef,
+            boolean withPayload,
+            float[] vector,
+            int timeoutMs,
+            int[] requiredPartitions,
+            long[] requiredOffsets,
+            byte[] filter) {
+        this.requestId = requestId;
+        this.collection = Objects.requireNonNull(collection, "collection");
+        this.shards = Objects.requireNonNull(shards, "shards");
+        this.k = k;
+        this.ef = ef;
+        this.withPayload = withPayload;
+        this.vector = Objects.requireNonNull(vector, "vector");
+        this.timeoutMs = timeoutMs;
+        this.requiredPartitions = requiredPartitions == null ? new int[0] : requiredPartitions;
+        this.requiredOffsets = requiredOffsets == null ? new long[0] : requiredOffsets;
+        this.filter = filter == null ? new byte[0] : filter;
+        if (this.requiredPartitions.length != this.requiredOffsets.length) {
+            throw new IllegalArgumentException(
+                    this.requiredPartitions.length
+                            + " required partitions but "
+                            + this.requiredOffsets.length
+                            + " offsets");
+        }
+    }
+
+    /** A search with no consistency wait and no filter. */
+    public static SearchRequest simple(
+            long requestId,
+            String collection,
+            int[] shards,
+            int k,
+            int ef,
+            boolean withPayload,
+            float[] vector,
+            int timeoutMs) {
+        return new SearchRequest(
+                requestId,
+                collection,
+                shards,
+                k,
+                ef,
+                withPayload,
+                vector,
+                timeoutMs,
+                null,
+                null,
+                null);
+    }
+
+    public long requestId() {
+        return requestId;
+    }
+
+    public String collection() {
+        return collection;
+    }
+
+    public int[] shards() {
+        return shards;
+    }
+
+    public int k() {
+        return k;
+    }
+
+    /** Candidate list size for HNSW; 0 means the collection's default. */
+    public int ef() {
+        return ef;
+    }
+
+    public boolean withPayload() {
+        return withPayload;
+    }
+
+    public float[] vector() {
+        return vector;
+    }
+
+    public int timeoutMs() {
+        return timeoutMs;
+    }
+
+    public int[] requiredPartitions() {
+        return requiredPartitions;
+    }
+
+    public long[] requiredOffsets() {
+        return requiredOffsets;
+    }
+
+    public byte[] filter() {
+        return filter;
+    }
+}
