@@ -6,8 +6,8 @@ package io.quiver.index;
  * the order of results.
  *
  * <ul>
- *   <li>{@code L2}: internal distance is the squared Euclidean distance; the score is the
- *       Euclidean distance (lower is better).
+ *   <li>{@code L2}: internal distance is the squared Euclidean distance; the score is the Euclidean
+ *       distance (lower is better).
  *   <li>{@code COSINE}: vectors are normalized once at insert and queries once per search; the
  *       internal distance is {@code 1 - dot}; the score is the cosine similarity (higher is
  *       better).

@@ -8,9 +8,9 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Kernels on the Vector API ({@code jdk.incubator.vector}) with the widest species the CPU
- * offers. Float loops keep four independent accumulators so that consecutive fused multiply-adds
- * do not wait on each other's latency; tails shorter than one vector run the scalar loop.
+ * Kernels on the Vector API ({@code jdk.incubator.vector}) with the widest species the CPU offers.
+ * Float loops keep four independent accumulators so that consecutive fused multiply-adds do not
+ * wait on each other's latency; tails shorter than one vector run the scalar loop.
  *
  * <p>Loaded reflectively by {@link VectorKernelsProvider}; do not reference it from code that must
  * run without the incubator module.
@@ -148,6 +148,7 @@ final class PanamaVectorKernels implements VectorKernels {
     }
 
     private static IntVector widen(byte[] array, int offset) {
-        return (IntVector) ByteVector.fromArray(B, array, offset).convertShape(VectorOperators.B2I, I, 0);
+        return (IntVector)
+                ByteVector.fromArray(B, array, offset).convertShape(VectorOperators.B2I, I, 0);
     }
 }

@@ -4,13 +4,13 @@ package io.quiver.index.vector;
  * Distance kernels over vectors stored in large contiguous arrays.
  *
  * <p>Every method reads {@code length} components of {@code a} from {@code aOffset} and of {@code
- * b} from {@code bOffset}. Implementations must agree with {@link DefaultVectorKernels} up to
- * float rounding (the order of summation differs between scalar and SIMD loops); the int8 kernels
- * are exact and must agree bit for bit.
+ * b} from {@code bOffset}. Implementations must agree with {@link DefaultVectorKernels} up to float
+ * rounding (the order of summation differs between scalar and SIMD loops); the int8 kernels are
+ * exact and must agree bit for bit.
  *
- * <p>Obtain the implementation for this JVM with {@link #get()}: the Vector API one when the
- * {@code jdk.incubator.vector} module is present, else the scalar one, chosen once. Setting the
- * system property {@code quiver.vector.scalar=true} forces the scalar kernels.
+ * <p>Obtain the implementation for this JVM with {@link #get()}: the Vector API one when the {@code
+ * jdk.incubator.vector} module is present, else the scalar one, chosen once. Setting the system
+ * property {@code quiver.vector.scalar=true} forces the scalar kernels.
  */
 public interface VectorKernels {
 

@@ -1,0 +1,316 @@
+package io.quiver.operator;
+
+import io.quiver.schemas.routing.ShardKeys;
+import io.quiver.schemas.status.ShardStatus;
+import io.quiver.shard.AppliedOffsets;
+import io.quiver.shard.LiveCollection;
+import io.quiver.shard.LiveShard;
+import io.quiver.shard.ShardServer;
+import io.quiver.shard.ShardServerOptions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.IntSerializer;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
+import org.apache.flink.api.common.typeutils.base.StringSerializer;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.state.KeyGroupRange;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The keyed index operator: one Flink key per logical shard (see {@link ShardKeys}), fed by {@link
+ * ShardOp}s, emitting nothing.
+ *
+ * <p>State per shard key:
+ *
+ * <ul>
+ *   <li>{@code records}: {@code MapState<collection + '\0' + id, StoredRecord>} in RocksDB, the
+ *       durable truth every in-heap index is rebuilt from;
+ *   <li>{@code specs}: {@code MapState<collection, spec JSON bytes>};
+ *   <li>{@code applied}: {@code MapState<partition, offset>}, the highest upserts-topic offset per
+ *       partition covered by a MARKER this shard processed;
+ *   <li>{@value ShardStatus#QUERYABLE_NAME}: a queryable {@code ValueState<byte[]>} holding the
+ *       {@link ShardStatus} bytes, rewritten every {@link #STATUS_INTERVAL_MILLIS} ms for every
+ *       shard this subtask owns, with or without data, so readers discover all shards.
+ * </ul>
+ *
+ * <p>In heap, a {@link LiveShard} per owned shard with one {@link LiveCollection} (index +
+ * payloads) per collection, published in the JVM's {@link ShardServer}, which runs all searches on
+ * its own threads. On restore every owned shard is rebuilt from {@code records} inside {@link
+ * #initializeState} before any record is processed. Memory: the heap holds every vector once more
+ * (float32, plus about 100 bytes of id bookkeeping per point) and every payload once more (its
+ * UTF-8 JSON) next to RocksDB's copy; size TaskManager heaps for both.
+ *
+ * <p>Upsert rule: last writer wins in arrival order, which is (partition, offset) order per id as
+ * long as producers key records by {@code collection/id} (then a point's records share a
+ * partition). A write carrying a version is ignored when the stored record has a strictly greater
+ * version; a write without a version always applies and stores no version, so a later versioned
+ * write applies too. A delete removes the record entirely, so an older versioned upsert arriving
+ * after it applies again.
+ */
+public final class IndexOperator extends AbstractStreamOperator<Void>
+        implements OneInputStreamOperator<ShardOp, Void> {
+
+    private static final long serialVersionUID = 1L;
+
+    // Hides AbstractStreamOperator's logger, which is named after Flink's class.
+    private static final Logger LOG = LoggerFactory.getLogger(IndexOperator.class);
+
+    /** How often every owned shard's status is rewritten. */
+    public static final long STATUS_INTERVAL_MILLIS = 200;
+
+    private final int numShards;
+    private final int maxParallelism;
+    private final IndexFactory indexFactory;
+
+    private transient ShardKeys shardKeys;
+    private transient Map<Integer, LiveShard> owned;
+    private transient MapState<String, StoredRecord> records;
+    private transient MapState<String, byte[]> specs;
+    private transient MapState<Integer, Long> applied;
+    private transient ValueState<byte[]> status;
+    private transient ShardServer server;
+    private transient ShardWriter writer;
+
+    public IndexOperator(int numShards, int maxParallelism, IndexFactory indexFactory) {
+        new ShardKeys(numShards, maxParallelism); // validates early, at job build time
+        this.numShards = numShards;
+        this.maxParallelism = maxParallelism;
+        this.indexFactory = indexFactory;
+    }
+
+    static MapStateDescriptor<String, StoredRecord> recordsDescriptor() {
+        return new MapStateDescriptor<>(
+                "records", StringSerializer.INSTANCE, StoredRecordSerializer.INSTANCE);
+    }
+
+    static MapStateDescriptor<String, byte[]> specsDescriptor() {
+        return new MapStateDescriptor<>(
+                "specs", StringSerializer.INSTANCE, BytePrimitiveArraySerializer.INSTANCE);
+    }
+
+    static MapStateDescriptor<Integer, Long> appliedDescriptor() {
+        return new MapStateDescriptor<>("applied", IntSerializer.INSTANCE, LongSerializer.INSTANCE);
+    }
+
+    /** The queryable status state; readers must use the same name and byte[] serializer. */
+    @SuppressWarnings("deprecation")
+    public static ValueStateDescriptor<byte[]> statusDescriptor() {
+        ValueStateDescriptor<byte[]> d =
+                new ValueStateDescriptor<>(
+                        ShardStatus.QUERYABLE_NAME, BytePrimitiveArraySerializer.INSTANCE);
+        d.setQueryable(ShardStatus.QUERYABLE_NAME);
+        return d;
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        int runtimeMax = getRuntimeContext().getTaskInfo().getMaxNumberOfParallelSubtasks();
+        if (runtimeMax != maxParallelism) {
+            throw new IllegalStateException(
+                    "the job runs with max parallelism "
+                            + runtimeMax
+                            + " but the shards were laid out for "
+                            + maxParallelism
+                            + "; set both to the same value");
+        }
+        shardKeys = new ShardKeys(numShards, maxParallelism);
+        records = getPartitionedState(recordsDescriptor());
+        specs = getPartitionedState(specsDescriptor());
+        applied = getPartitionedState(appliedDescriptor());
+        status = getPartitionedState(statusDescriptor());
+        owned = new LinkedHashMap<>();
+        KeyGroupRange range =
+                KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
+                        maxParallelism,
+                        getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks(),
+                        getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        for (int s = 0; s < numShards; s++) {
+            int key = shardKeys.keyOf(s);
+            if (range.contains(shardKeys.keyGroupOf(key))) {
+                owned.put(key, new LiveShard(s));
+            }
+        }
+        if (context.isRestored()) {
+            long start = System.nanoTime();
+            long restored = restore();
+            LOG.info(
+                    "restored {} records into {} shards in {} ms",
+                    restored,
+                    owned.size(),
+                    (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    /** Rebuilds every owned shard's collections, indexes and offsets from keyed state. */
+    private long restore() throws Exception {
+        this.<Integer>getKeyedStateBackend()
+                .applyToAllKeys(
+                        VoidNamespace.INSTANCE,
+                        VoidNamespaceSerializer.INSTANCE,
+                        specsDescriptor(),
+                        (Integer key, MapState<String, byte[]> state) -> {
+                            LiveShard shard = owned.get(key);
+                            for (Map.Entry<String, byte[]> e : state.entries()) {
+                                shard.putCollection(
+                                        ShardWriter.newCollection(
+                                                indexFactory, e.getKey(), e.getValue()));
+                            }
+                        });
+        long[] count = new long[1];
+        this.<Integer>getKeyedStateBackend()
+                .applyToAllKeys(
+                        VoidNamespace.INSTANCE,
+                        VoidNamespaceSerializer.INSTANCE,
+                        recordsDescriptor(),
+                        (Integer key, MapState<String, StoredRecord> state) -> {
+                            LiveShard shard = owned.get(key);
+                            for (Map.Entry<String, StoredRecord> e : state.entries()) {
+                                if (ShardWriter.restoreRecord(shard, e.getKey(), e.getValue())) {
+                                    count[0]++;
+                                }
+                            }
+                        });
+        this.<Integer>getKeyedStateBackend()
+                .applyToAllKeys(
+                        VoidNamespace.INSTANCE,
+                        VoidNamespaceSerializer.INSTANCE,
+                        appliedDescriptor(),
+                        (Integer key, MapState<Integer, Long> state) -> {
+                            LiveShard shard = owned.get(key);
+                            for (Map.Entry<Integer, Long> e : state.entries()) {
+                                shard.advance(e.getKey(), e.getValue());
+                            }
+                        });
+        return count[0];
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        Configuration conf = getRuntimeContext().getTaskManagerRuntimeInfo().getConfiguration();
+        server = ShardServer.acquire(ShardServerOptions.host(conf), ShardServerOptions.port(conf));
+        for (LiveShard shard : owned.values()) {
+            shard.setReady(true);
+            server.registry().register(shard);
+        }
+        writer =
+                new ShardWriter(
+                        records,
+                        specs,
+                        applied,
+                        indexFactory,
+                        getMetricGroup().counter("upserts"),
+                        getMetricGroup().counter("deletes"),
+                        getMetricGroup().counter("staleWrites"),
+                        getMetricGroup().counter("rejectedOps"));
+        getMetricGroup().gauge("vectors", this::vectorCount);
+        getMetricGroup().gauge("searches", this::searchCount);
+        getMetricGroup().gauge("shards", () -> owned.size());
+        publishStatus(getProcessingTimeService().getCurrentProcessingTime());
+        getProcessingTimeService()
+                .scheduleWithFixedDelay(
+                        this::publishStatus, STATUS_INTERVAL_MILLIS, STATUS_INTERVAL_MILLIS);
+        LOG.info(
+                "index operator owns shards {} and serves them on {}:{}",
+                shardNumbers(),
+                server.host(),
+                server.port());
+    }
+
+    @Override
+    public void processElement(StreamRecord<ShardOp> element) throws Exception {
+        ShardOp op = element.getValue();
+        LiveShard shard = owned.get(op.shardKey);
+        if (shard == null) {
+            throw new IllegalStateException(
+                    "received " + op + " for a key this subtask does not own");
+        }
+        writer.apply(shard, op);
+    }
+
+    /** Rewrites the queryable status of every owned shard; runs on the task thread. */
+    private void publishStatus(long now) throws Exception {
+        long wallClock = System.currentTimeMillis();
+        for (Map.Entry<Integer, LiveShard> e : owned.entrySet()) {
+            LiveShard shard = e.getValue();
+            AppliedOffsets offsets = shard.applied();
+            setCurrentKey(e.getKey());
+            status.update(
+                    new ShardStatus(
+                                    shard.shard(),
+                                    numShards,
+                                    server.host(),
+                                    server.port(),
+                                    shard.ready(),
+                                    shard.vectorCount(),
+                                    0L,
+                                    wallClock,
+                                    offsets.partitions(),
+                                    offsets.offsets())
+                            .toBytes());
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (server != null) {
+                for (LiveShard shard : owned.values()) {
+                    shard.setReady(false);
+                    server.registry().unregister(shard);
+                }
+                server = null;
+                ShardServer.release();
+            }
+        } finally {
+            super.close();
+        }
+    }
+
+    /** The status last published for {@code shard}, or null; for tests. */
+    ShardStatus publishedStatus(int shard) throws Exception {
+        setCurrentKey(shardKeys.keyOf(shard));
+        byte[] bytes = status.value();
+        return bytes == null ? null : ShardStatus.fromBytes(bytes);
+    }
+
+    private long vectorCount() {
+        long n = 0;
+        for (LiveShard s : owned.values()) {
+            n += s.vectorCount();
+        }
+        return n;
+    }
+
+    private long searchCount() {
+        long n = 0;
+        for (LiveShard s : owned.values()) {
+            n += s.searches();
+        }
+        return n;
+    }
+
+    private List<Integer> shardNumbers() {
+        List<Integer> out = new ArrayList<>();
+        for (LiveShard s : owned.values()) {
+            out.add(s.shard());
+        }
+        return out;
+    }
+}

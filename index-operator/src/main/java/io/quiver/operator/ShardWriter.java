@@ -1,0 +1,240 @@
+package io.quiver.operator;
+
+import io.quiver.schemas.avro.CollectionSpec;
+import io.quiver.schemas.collection.CollectionSpecs;
+import io.quiver.shard.LiveCollection;
+import io.quiver.shard.LiveShard;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.metrics.Counter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies {@link ShardOp}s to one shard at a time: to its keyed state (the caller has set the
+ * current key to the op's shard) and to its live, searchable collections. Runs on the task thread
+ * only. The rules are documented on {@link IndexOperator}.
+ */
+final class ShardWriter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShardWriter.class);
+
+    private static final char SEPARATOR = '\u0000';
+
+    private final MapState<String, StoredRecord> records;
+    private final MapState<String, byte[]> specs;
+    private final MapState<Integer, Long> applied;
+    private final IndexFactory indexFactory;
+    private final Counter upserts;
+    private final Counter deletes;
+    private final Counter staleWrites;
+    private final Counter rejected;
+
+    ShardWriter(
+            MapState<String, StoredRecord> records,
+            MapState<String, byte[]> specs,
+            MapState<Integer, Long> applied,
+            IndexFactory indexFactory,
+            Counter upserts,
+            Counter deletes,
+            Counter staleWrites,
+            Counter rejected) {
+        this.records = records;
+        this.specs = specs;
+        this.applied = applied;
+        this.indexFactory = indexFactory;
+        this.upserts = upserts;
+        this.deletes = deletes;
+        this.staleWrites = staleWrites;
+        this.rejected = rejected;
+    }
+
+    void apply(LiveShard shard, ShardOp op) throws Exception {
+        switch (op.kind) {
+            case UPSERT:
+                upsert(shard, op);
+                break;
+            case DELETE:
+                delete(shard, op);
+                break;
+            case COLLECTION:
+                changeCollection(shard, op);
+                break;
+            case MARKER:
+                Long current = applied.get(op.partition);
+                if (current == null || current < op.offset) {
+                    applied.put(op.partition, op.offset);
+                }
+                shard.advance(op.partition, op.offset);
+                break;
+            default:
+                throw new IllegalStateException("unknown op kind " + op.kind);
+        }
+    }
+
+    private void upsert(LiveShard shard, ShardOp op) throws Exception {
+        LiveCollection collection = shard.collection(op.collection);
+        if (collection == null || op.vector.length != collection.index().dimension()) {
+            // Decode sends the spec before the first record on the same channel, so this only
+            // happens when a collection was deleted or changed dimension while records of the
+            // old definition were in flight: they no longer fit and are dropped.
+            rejected.inc();
+            return;
+        }
+        String key = storeKey(op.collection, op.id);
+        if (op.version != ShardOp.NO_VERSION) {
+            StoredRecord old = records.get(key);
+            if (old != null && old.version > op.version) {
+                staleWrites.inc();
+                return;
+            }
+        }
+        records.put(
+                key, new StoredRecord(op.vector, op.payload, op.version, op.partition, op.offset));
+        collection.upsert(op.id, op.vector, op.payload);
+        upserts.inc();
+    }
+
+    private void delete(LiveShard shard, ShardOp op) throws Exception {
+        String key = storeKey(op.collection, op.id);
+        StoredRecord old = records.get(key);
+        if (old == null) {
+            return;
+        }
+        if (op.version != ShardOp.NO_VERSION && old.version > op.version) {
+            staleWrites.inc();
+            return;
+        }
+        records.remove(key);
+        LiveCollection collection = shard.collection(op.collection);
+        if (collection != null) {
+            collection.delete(op.id);
+        }
+        deletes.inc();
+    }
+
+    /**
+     * Applies a spec change. Same dimension, metric and index kind: the index stays. Otherwise the
+     * index is rebuilt from the records when the dimension still fits, and the collection's records
+     * are dropped when it does not (they could never be searched again). A deletion drops the
+     * collection's records and spec.
+     */
+    private void changeCollection(LiveShard shard, ShardOp op) throws Exception {
+        String name = op.collection;
+        byte[] current = specs.get(name);
+        if (op.payload == null) {
+            if (current != null) {
+                int dropped = dropRecords(name);
+                specs.remove(name);
+                shard.removeCollection(name);
+                // Debug: a deletion reaches every shard from every decode subtask.
+                LOG.debug(
+                        "collection '{}' deleted: dropped {} records from shard {}",
+                        name,
+                        dropped,
+                        shard.shard());
+            }
+            return;
+        }
+        if (Arrays.equals(current, op.payload)) {
+            return;
+        }
+        CollectionSpec next;
+        try {
+            next = CollectionSpecs.decode(name, op.payload);
+        } catch (IllegalArgumentException e) {
+            // Decode validated the spec already; a spec this side cannot read is kept out.
+            LOG.warn("ignoring an unreadable spec for collection '{}'", name, e);
+            return;
+        }
+        LiveCollection existing = shard.collection(name);
+        if (existing != null) {
+            CollectionSpec previous = CollectionSpecs.decode(name, existing.spec());
+            if (sameIndex(previous, next)) {
+                existing.setSpec(op.payload, next.getIndex().getEf());
+                specs.put(name, op.payload);
+                return;
+            }
+        }
+        LiveCollection fresh = newCollection(indexFactory, name, op.payload);
+        if (current != null) {
+            int dropped = 0;
+            List<Map.Entry<String, StoredRecord>> kept = new ArrayList<>();
+            for (Map.Entry<String, StoredRecord> e : records.entries()) {
+                if (collectionOf(e.getKey()).equals(name)) {
+                    kept.add(e);
+                }
+            }
+            for (Map.Entry<String, StoredRecord> e : kept) {
+                if (e.getValue().vector.length == next.getDimension()) {
+                    fresh.upsert(idOf(e.getKey()), e.getValue().vector, e.getValue().payload);
+                } else {
+                    records.remove(e.getKey());
+                    dropped++;
+                }
+            }
+            if (dropped > 0) {
+                LOG.debug(
+                        "collection '{}' changed dimension: dropped {} records from shard {}",
+                        name,
+                        dropped,
+                        shard.shard());
+            }
+        }
+        specs.put(name, op.payload);
+        shard.putCollection(fresh);
+    }
+
+    private static boolean sameIndex(CollectionSpec a, CollectionSpec b) {
+        return a.getDimension() == b.getDimension()
+                && a.getMetric() == b.getMetric()
+                && a.getIndex().getType() == b.getIndex().getType()
+                && a.getIndex().getStorage() == b.getIndex().getStorage()
+                && a.getIndex().getM() == b.getIndex().getM()
+                && a.getIndex().getEfConstruction() == b.getIndex().getEfConstruction();
+    }
+
+    private int dropRecords(String collection) throws Exception {
+        int dropped = 0;
+        for (Iterator<String> it = records.keys().iterator(); it.hasNext(); ) {
+            if (collectionOf(it.next()).equals(collection)) {
+                it.remove();
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    /** A fresh, empty live collection for {@code spec}. */
+    static LiveCollection newCollection(IndexFactory indexFactory, String name, byte[] spec) {
+        CollectionSpec parsed = CollectionSpecs.decode(name, spec);
+        return new LiveCollection(
+                name, spec, parsed.getIndex().getEf(), indexFactory.create(parsed));
+    }
+
+    /** Puts a restored record into its collection's index; false when it no longer fits. */
+    static boolean restoreRecord(LiveShard shard, String key, StoredRecord record) {
+        LiveCollection collection = shard.collection(collectionOf(key));
+        if (collection == null || collection.index().dimension() != record.vector.length) {
+            return false;
+        }
+        collection.upsert(idOf(key), record.vector, record.payload);
+        return true;
+    }
+
+    static String storeKey(String collection, String id) {
+        return collection + SEPARATOR + id;
+    }
+
+    static String collectionOf(String storeKey) {
+        return storeKey.substring(0, storeKey.indexOf(SEPARATOR));
+    }
+
+    static String idOf(String storeKey) {
+        return storeKey.substring(storeKey.indexOf(SEPARATOR) + 1);
+    }
+}

@@ -1,0 +1,93 @@
+package io.quiver.shard;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.quiver.schemas.rpc.RpcCodec;
+import io.quiver.schemas.rpc.RpcFormatException;
+import io.quiver.schemas.rpc.SearchRequest;
+import io.quiver.schemas.rpc.SearchResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one shard RPC frame body (the length prefix already stripped), hands searches to the {@link
+ * ShardSearcher} and writes the answer. A frame it cannot read is answered with an ERROR frame and
+ * the connection stays open; only a frame over the size limit closes it, because the stream cannot
+ * be resynchronized after one.
+ */
+final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShardRequestHandler.class);
+
+    private final ShardSearcher searcher;
+
+    ShardRequestHandler(ShardSearcher searcher) {
+        this.searcher = searcher;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+        long requestId = requestIdOf(frame);
+        Object message;
+        try {
+            message = RpcCodec.read(frame);
+        } catch (RpcFormatException e) {
+            writeError(ctx.channel(), requestId, e.getMessage(), false);
+            return;
+        }
+        if (!(message instanceof SearchRequest)) {
+            writeError(
+                    ctx.channel(),
+                    requestId,
+                    "a shard server only accepts SEARCH messages, got "
+                            + message.getClass().getSimpleName(),
+                    false);
+            return;
+        }
+        Channel channel = ctx.channel();
+        searcher.submit((SearchRequest) message, response -> write(channel, response));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            writeError(ctx.channel(), 0, "frame too large: " + cause.getMessage(), true);
+            return;
+        }
+        LOG.debug("shard RPC connection from {} failed", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+
+    private static void write(Channel channel, SearchResponse response) {
+        ByteBuf out = channel.alloc().buffer();
+        try {
+            RpcCodec.writeResponse(response, out);
+        } catch (RuntimeException e) {
+            out.release();
+            LOG.warn("cannot encode the response to request {}", response.requestId(), e);
+            writeError(channel, response.requestId(), "cannot encode response: " + e, false);
+            return;
+        }
+        channel.writeAndFlush(out);
+    }
+
+    private static void writeError(Channel channel, long requestId, String text, boolean close) {
+        ByteBuf out = channel.alloc().buffer();
+        RpcCodec.writeError(requestId, text, out);
+        if (close) {
+            channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            channel.writeAndFlush(out);
+        }
+    }
+
+    /** The request id from the header when the frame is long enough to hold one, else 0. */
+    private static long requestIdOf(ByteBuf frame) {
+        int start = frame.readerIndex();
+        return frame.readableBytes() >= 10 ? frame.getLong(start + 2) : 0L;
+    }
+}

@@ -1,0 +1,210 @@
+package io.quiver.shard;
+
+import io.quiver.index.SearchHits;
+import io.quiver.schemas.Limits;
+import io.quiver.schemas.rpc.SearchRequest;
+import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.ShardResult;
+import io.quiver.schemas.rpc.ShardResult.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers {@link SearchRequest}s from the shards in a {@link ShardRegistry}, on a search executor
+ * (never a Netty event loop, never a Flink task thread).
+ *
+ * <p>A request with required offsets waits until every asked shard that lives here has applied
+ * them: it is re-checked every {@link #RECHECK_MILLIS} ms on a timer, so no thread blocks while
+ * waiting, and answered {@code TIMEOUT} for the shards still behind at its deadline.
+ */
+public final class ShardSearcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShardSearcher.class);
+
+    /** How often a waiting request looks at the applied offsets again. */
+    static final long RECHECK_MILLIS = 2;
+
+    private final ShardRegistry registry;
+    private final Executor searchExecutor;
+    private final ScheduledExecutorService timer;
+
+    public ShardSearcher(
+            ShardRegistry registry, Executor searchExecutor, ScheduledExecutorService timer) {
+        this.registry = registry;
+        this.searchExecutor = searchExecutor;
+        this.timer = timer;
+    }
+
+    /**
+     * Searches asynchronously and hands the response to {@code reply} on a search thread. Never
+     * throws for a bad request: problems become per-shard {@code ERROR} results.
+     */
+    public void submit(SearchRequest request, Consumer<SearchResponse> reply) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(request.timeoutMs());
+        execute(() -> attempt(request, deadline, reply), request, reply);
+    }
+
+    private void attempt(
+            SearchRequest request, long deadlineNanos, Consumer<SearchResponse> reply) {
+        boolean waiting = !caughtUp(request);
+        if (waiting && System.nanoTime() < deadlineNanos) {
+            try {
+                timer.schedule(
+                        () -> execute(() -> attempt(request, deadlineNanos, reply), request, reply),
+                        RECHECK_MILLIS,
+                        TimeUnit.MILLISECONDS);
+                return;
+            } catch (RejectedExecutionException e) {
+                LOG.debug("shard searcher shutting down; answering without waiting", e);
+            }
+        }
+        reply.accept(answer(request));
+    }
+
+    private void execute(Runnable task, SearchRequest request, Consumer<SearchResponse> reply) {
+        try {
+            searchExecutor.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("search executor rejected request {}", request.requestId(), e);
+            reply.accept(allFailed(request, Status.ERROR, "shard server is shutting down"));
+        }
+    }
+
+    /** Whether every asked shard living here has reached the required offsets. */
+    private boolean caughtUp(SearchRequest request) {
+        if (request.requiredPartitions().length == 0) {
+            return true;
+        }
+        for (int s : request.shards()) {
+            LiveShard shard = registry.get(s);
+            if (shard != null
+                    && shard.ready()
+                    && !shard.applied()
+                            .covers(request.requiredPartitions(), request.requiredOffsets())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Builds the response from the shards' current state; runs on a search thread. */
+    SearchResponse answer(SearchRequest request) {
+        String problem = checkRequest(request);
+        if (problem != null) {
+            return allFailed(request, Status.ERROR, problem);
+        }
+        List<ShardResult> results = new ArrayList<>(request.shards().length);
+        for (int s : request.shards()) {
+            results.add(searchShard(s, request));
+        }
+        return new SearchResponse(request.requestId(), results);
+    }
+
+    private ShardResult searchShard(int s, SearchRequest request) {
+        LiveShard shard = registry.get(s);
+        if (shard == null) {
+            return ShardResult.failed(s, Status.NOT_HERE, "shard " + s + " is not on this server");
+        }
+        if (!shard.ready()) {
+            return ShardResult.failed(s, Status.RECOVERING, "shard " + s + " is restoring");
+        }
+        // Read the offsets before searching: the hits contain at least what they promise.
+        AppliedOffsets applied = shard.applied();
+        if (!applied.covers(request.requiredPartitions(), request.requiredOffsets())) {
+            return new ShardResult(
+                    s,
+                    Status.TIMEOUT,
+                    "shard "
+                            + s
+                            + " had applied "
+                            + applied
+                            + " when the "
+                            + request.timeoutMs()
+                            + " ms timeout expired",
+                    applied.partitions(),
+                    applied.offsets(),
+                    null,
+                    null,
+                    null);
+        }
+        LiveCollection collection = shard.collection(request.collection());
+        if (collection == null) {
+            return new ShardResult(
+                    s,
+                    Status.UNKNOWN_COLLECTION,
+                    "collection '" + request.collection() + "' is unknown to shard " + s,
+                    applied.partitions(),
+                    applied.offsets(),
+                    null,
+                    null,
+                    null);
+        }
+        int dimension = collection.index().dimension();
+        if (request.vector().length != dimension) {
+            return ShardResult.failed(
+                    s,
+                    Status.ERROR,
+                    "query vector has "
+                            + request.vector().length
+                            + " dimensions, collection '"
+                            + request.collection()
+                            + "' expects "
+                            + dimension);
+        }
+        try {
+            int ef = request.ef() > 0 ? request.ef() : collection.defaultEf();
+            SearchHits hits = collection.index().search(request.vector(), request.k(), ef, null);
+            shard.countSearch();
+            String[] ids = new String[hits.size()];
+            float[] scores = new float[hits.size()];
+            byte[][] payloads = new byte[hits.size()][];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = hits.id(i);
+                scores[i] = hits.score(i);
+                payloads[i] = request.withPayload() ? collection.payload(ids[i]) : null;
+            }
+            return new ShardResult(
+                    s,
+                    Status.OK,
+                    "",
+                    applied.partitions(),
+                    applied.offsets(),
+                    ids,
+                    scores,
+                    payloads);
+        } catch (RuntimeException e) {
+            LOG.warn("search on shard {} collection '{}' failed", s, request.collection(), e);
+            return ShardResult.failed(s, Status.ERROR, "search failed: " + e);
+        }
+    }
+
+    private static String checkRequest(SearchRequest request) {
+        if (request.k() < 1 || request.k() > Limits.MAX_SEARCH_LIMIT) {
+            return "k must be between 1 and " + Limits.MAX_SEARCH_LIMIT + ", got " + request.k();
+        }
+        if (request.filter().length > 0) {
+            return "filters are not supported by this shard server yet";
+        }
+        for (float f : request.vector()) {
+            if (!Float.isFinite(f)) {
+                return "query vector has a non-finite component";
+            }
+        }
+        return null;
+    }
+
+    private static SearchResponse allFailed(SearchRequest request, Status status, String message) {
+        List<ShardResult> results = new ArrayList<>(request.shards().length);
+        for (int s : request.shards()) {
+            results.add(ShardResult.failed(s, status, message));
+        }
+        return new SearchResponse(request.requestId(), results);
+    }
+}

@@ -1,0 +1,30 @@
+package io.quiver.shard;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.quiver.schemas.rpc.RpcCodec;
+
+/** The shard RPC pipeline: length-prefixed frames in and out, then the request handler. */
+final class ShardServerInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final ShardSearcher searcher;
+
+    ShardServerInitializer(ShardSearcher searcher) {
+        this.searcher = searcher;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        configure(ch.pipeline(), searcher);
+    }
+
+    /** Adds the shard RPC handlers to {@code pipeline}; tests use it on an EmbeddedChannel. */
+    static void configure(ChannelPipeline pipeline, ShardSearcher searcher) {
+        pipeline.addLast(new LengthFieldBasedFrameDecoder(RpcCodec.MAX_FRAME_BYTES, 0, 4, 0, 4))
+                .addLast(new LengthFieldPrepender(4))
+                .addLast(new ShardRequestHandler(searcher));
+    }
+}

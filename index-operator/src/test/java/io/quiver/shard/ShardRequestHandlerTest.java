@@ -1,0 +1,205 @@
+package io.quiver.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.quiver.schemas.rpc.RpcCodec;
+import io.quiver.schemas.rpc.RpcError;
+import io.quiver.schemas.rpc.SearchRequest;
+import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.ShardResult;
+import io.quiver.schemas.rpc.ShardResult.Status;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ShardRequestHandlerTest {
+
+    private ScheduledExecutorService timer;
+    private ShardRegistry registry;
+    private EmbeddedChannel channel;
+
+    @BeforeEach
+    void setUp() {
+        timer = Executors.newSingleThreadScheduledExecutor();
+        registry = ShardFixtures.registry();
+        // A direct search executor: the answer is written before writeInbound returns.
+        ShardSearcher searcher = new ShardSearcher(registry, Runnable::run, timer);
+        channel = new EmbeddedChannel();
+        ShardServerInitializer.configure(channel.pipeline(), searcher);
+    }
+
+    @AfterEach
+    void tearDown() {
+        channel.finishAndReleaseAll();
+        timer.shutdownNow();
+    }
+
+    @Test
+    void answersTheTopKOfAShardWithPayloadsAndAppliedOffsets() {
+        SearchResponse response =
+                (SearchResponse)
+                        roundTrip(
+                                SearchRequest.simple(
+                                        7,
+                                        "docs",
+                                        new int[] {ShardFixtures.SHARD},
+                                        2,
+                                        0,
+                                        true,
+                                        new float[] {0.1f, 0},
+                                        1000));
+        assertThat(response.requestId()).isEqualTo(7);
+        ShardResult r = response.shards().get(0);
+        assertThat(r.status()).isEqualTo(Status.OK);
+        assertThat(r.ids()).containsExactly("a", "b");
+        assertThat(r.scores()[0]).isEqualTo(0.1f);
+        assertThat(new String(r.payloads()[0], StandardCharsets.UTF_8)).isEqualTo("{\"k\":1}");
+        assertThat(r.payloads()[1]).isNull();
+        assertThat(r.appliedPartitions()).containsExactly(0);
+        assertThat(r.appliedOffsets()).containsExactly(41L);
+    }
+
+    @Test
+    void leavesPayloadsOutUnlessAsked() {
+        SearchResponse response =
+                (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD}, "docs", 1));
+        assertThat(response.shards().get(0).payloads()[0]).isNull();
+    }
+
+    @Test
+    void answersOneResultPerAskedShardWithItsOwnStatus() {
+        LiveShard restoring = new LiveShard(9);
+        registry.register(restoring);
+        SearchResponse response =
+                (SearchResponse)
+                        roundTrip(request(new int[] {ShardFixtures.SHARD, 5, 9}, "docs", 3));
+        List<ShardResult> shards = response.shards();
+        assertThat(shards).extracting(ShardResult::shard).containsExactly(3, 5, 9);
+        assertThat(shards)
+                .extracting(ShardResult::status)
+                .containsExactly(Status.OK, Status.NOT_HERE, Status.RECOVERING);
+        assertThat(shards.get(1).message()).contains("shard 5 is not on this server");
+    }
+
+    @Test
+    void reportsAnUnknownCollection() {
+        SearchResponse response =
+                (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD}, "nope", 3));
+        ShardResult r = response.shards().get(0);
+        assertThat(r.status()).isEqualTo(Status.UNKNOWN_COLLECTION);
+        assertThat(r.message()).contains("collection 'nope' is unknown to shard 3");
+    }
+
+    @Test
+    void refusesAQueryOfTheWrongDimensionAndABadK() {
+        SearchResponse wrongDim =
+                (SearchResponse)
+                        roundTrip(
+                                SearchRequest.simple(
+                                        1,
+                                        "docs",
+                                        new int[] {ShardFixtures.SHARD},
+                                        3,
+                                        0,
+                                        false,
+                                        new float[] {1, 2, 3},
+                                        1000));
+        assertThat(wrongDim.shards().get(0).status()).isEqualTo(Status.ERROR);
+        assertThat(wrongDim.shards().get(0).message())
+                .contains("query vector has 3 dimensions, collection 'docs' expects 2");
+        SearchResponse badK =
+                (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD}, "docs", 0));
+        assertThat(badK.shards().get(0).message()).contains("k must be between 1 and 1000, got 0");
+    }
+
+    @Test
+    void answersGarbageWithAnErrorFrameAndKeepsServing() {
+        ByteBuf garbage = Unpooled.buffer();
+        garbage.writeInt(5);
+        garbage.writeBytes(new byte[] {1, 1, 0, 0, 0});
+        channel.writeInbound(garbage);
+        Object error = readFrame();
+        assertThat(error).isInstanceOf(RpcError.class);
+        assertThat(((RpcError) error).message()).contains("truncated shard RPC frame");
+        assertThat(channel.isOpen()).isTrue();
+
+        Object next = roundTrip(request(new int[] {ShardFixtures.SHARD}, "docs", 1));
+        assertThat(next).isInstanceOf(SearchResponse.class);
+    }
+
+    @Test
+    void refusesAnUnknownVersionNamingIt() {
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeInt(10);
+        frame.writeByte(9).writeByte(1).writeLong(33);
+        channel.writeInbound(frame);
+        RpcError error = (RpcError) readFrame();
+        assertThat(error.message()).contains("unsupported shard RPC version 9");
+        assertThat(error.requestId()).isEqualTo(33);
+    }
+
+    @Test
+    void refusesMessagesThatAreNotSearches() {
+        ByteBuf body = Unpooled.buffer();
+        RpcCodec.writeError(12, "not a request", body);
+        channel.writeInbound(framed(body));
+        RpcError error = (RpcError) readFrame();
+        assertThat(error.message()).contains("only accepts SEARCH messages");
+        assertThat(error.requestId()).isEqualTo(12);
+    }
+
+    @Test
+    void closesTheConnectionAfterAnOversizedFrame() {
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeInt(RpcCodec.MAX_FRAME_BYTES + 1);
+        frame.writeBytes(new byte[16]);
+        channel.writeInbound(frame);
+        RpcError error = (RpcError) readFrame();
+        assertThat(error.message()).contains("frame too large");
+        channel.runPendingTasks();
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    private static SearchRequest request(int[] shards, String collection, int k) {
+        return SearchRequest.simple(1, collection, shards, k, 0, false, new float[] {0, 0}, 1000);
+    }
+
+    private Object roundTrip(SearchRequest request) {
+        ByteBuf body = Unpooled.buffer();
+        RpcCodec.writeRequest(request, body);
+        channel.writeInbound(framed(body));
+        return readFrame();
+    }
+
+    private static ByteBuf framed(ByteBuf body) {
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeInt(body.readableBytes());
+        frame.writeBytes(body);
+        body.release();
+        return frame;
+    }
+
+    /** Reads one outbound frame: the prepender writes the length and the body separately. */
+    private Object readFrame() {
+        ByteBuf all = Unpooled.buffer();
+        ByteBuf part;
+        while ((part = channel.readOutbound()) != null) {
+            all.writeBytes(part);
+            part.release();
+        }
+        int length = all.readInt();
+        assertThat(all.readableBytes()).isEqualTo(length);
+        try {
+            return RpcCodec.read(all);
+        } finally {
+            all.release();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.quiver.shard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.quiver.schemas.rpc.SearchRequest;
+import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.ShardResult;
+import io.quiver.schemas.rpc.ShardResult.Status;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ShardSearcherTest {
+
+    private final ExecutorService pool = Executors.newFixedThreadPool(2);
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final ShardRegistry registry = ShardFixtures.registry();
+    private final ShardSearcher searcher = new ShardSearcher(registry, pool, timer);
+
+    @AfterEach
+    void tearDown() {
+        pool.shutdownNow();
+        timer.shutdownNow();
+    }
+
+    @Test
+    void waitsForTheRequiredOffsetsThenSearches() throws Exception {
+        CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
+        searcher.submit(requiring(0, 50, 5_000), answer::complete);
+        assertThat(answer).isNotDone();
+        registry.get(ShardFixtures.SHARD).advance(0, 50);
+        ShardResult r = answer.get(5, TimeUnit.SECONDS).shards().get(0);
+        assertThat(r.status()).isEqualTo(Status.OK);
+        assertThat(r.appliedOffsets()).containsExactly(50L);
+    }
+
+    @Test
+    void answersTimeoutWhenTheShardDoesNotCatchUp() throws Exception {
+        CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
+        long start = System.nanoTime();
+        searcher.submit(requiring(0, 99, 100), answer::complete);
+        ShardResult r = answer.get(5, TimeUnit.SECONDS).shards().get(0);
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(100_000_000L);
+        assertThat(r.status()).isEqualTo(Status.TIMEOUT);
+        assertThat(r.message()).contains("had applied {0:41}");
+        assertThat(r.appliedOffsets()).containsExactly(41L);
+        assertThat(r.size()).isZero();
+    }
+
+    @Test
+    void treatsAnUnseenPartitionAsNothingApplied() throws Exception {
+        CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
+        searcher.submit(requiring(7, 0, 50), answer::complete);
+        assertThat(answer.get(5, TimeUnit.SECONDS).shards().get(0).status())
+                .isEqualTo(Status.TIMEOUT);
+    }
+
+    @Test
+    void answersAtOnceWhenAlreadyCaughtUp() throws Exception {
+        CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
+        searcher.submit(requiring(0, 41, 60_000), answer::complete);
+        assertThat(answer.get(5, TimeUnit.SECONDS).shards().get(0).status()).isEqualTo(Status.OK);
+    }
+
+    private static SearchRequest requiring(int partition, long offset, int timeoutMs) {
+        return new SearchRequest(
+                1,
+                ShardFixtures.COLLECTION,
+                new int[] {ShardFixtures.SHARD},
+                2,
+                0,
+                false,
+                new float[] {0, 0},
+                timeoutMs,
+                new int[] {partition},
+                new long[] {offset},
+                null);
+    }
+}
