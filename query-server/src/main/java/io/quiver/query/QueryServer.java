@@ -1,0 +1,470 @@
+package io.quiver.query;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.quiver.query.catalog.CatalogReader;
+import io.quiver.query.catalog.CollectionCatalog;
+import io.quiver.query.http.HttpRoutes;
+import io.quiver.query.http.HttpServerInitializer;
+import io.quiver.query.http.HttpSettings;
+import io.quiver.query.http.QueryServices;
+import io.quiver.query.internal.NamedThreadFactory;
+import io.quiver.query.routing.FlinkRestJobLocator;
+import io.quiver.query.routing.QueryableStateLookup;
+import io.quiver.query.routing.QueryableStateShardDirectory;
+import io.quiver.query.routing.ShardDirectory;
+import io.quiver.query.routing.ShardEndpoint;
+import io.quiver.query.rpc.NettyShardClient;
+import io.quiver.query.search.FanOutSearcher;
+import io.quiver.query.write.KafkaTopicWriter;
+import io.quiver.schemas.Topics;
+import io.quiver.schemas.routing.ShardKeys;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Quiver query server: HTTP API in front of Kafka (writes, the collection catalog) and the
+ * shard servers (searches). Stateless; run as many as you like behind a load balancer.
+ *
+ * <pre>{@code
+ * try (QueryServer server = QueryServer.builder()
+ *         .bootstrapServers(kafka.bootstrapServers())
+ *         .flinkRestUrl("http://127.0.0.1:8081")
+ *         .queryableStateProxy("127.0.0.1:9069")
+ *         .port(0)
+ *         .build()
+ *         .start()) {
+ *     int port = server.port();
+ * }
+ * }</pre>
+ *
+ * {@link #start()} binds HTTP first, so {@code /healthz} answers at once while the catalog and the
+ * shard directory still load; {@code /readyz} says when they are done.
+ */
+public final class QueryServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
+
+    private final Builder config;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private Channel serverChannel;
+    private final ChannelGroup httpConnections =
+            new DefaultChannelGroup("quiver-http", GlobalEventExecutor.INSTANCE);
+    private boolean started;
+    private boolean closed;
+
+    private QueryServer(Builder config) {
+        this.config = config;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Binds the HTTP port and starts the catalog reader, the shard directory and the Kafka
+     * producer.
+     *
+     * @throws IllegalStateException when already started or closed, or the port cannot be bound
+     */
+    public synchronized QueryServer start() {
+        if (started || closed) {
+            throw new IllegalStateException(
+                    closed ? "query server is closed" : "query server already started");
+        }
+        started = true;
+        try {
+            startComponents();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    private void startComponents() {
+        Topics topics = new Topics(config.topicPrefix);
+        Properties kafka = new Properties();
+        kafka.putAll(config.kafkaProperties);
+        kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers);
+        Duration timeout = Duration.ofMillis(config.requestTimeoutMs);
+
+        bossGroup =
+                new MultiThreadIoEventLoopGroup(
+                        1, new NamedThreadFactory("quiver-http-boss"), NioIoHandler.newFactory());
+        workerGroup =
+                new MultiThreadIoEventLoopGroup(
+                        config.ioThreads,
+                        new NamedThreadFactory("quiver-io"),
+                        NioIoHandler.newFactory());
+
+        CollectionCatalog catalog = new CollectionCatalog();
+        KafkaTopicWriter writer = track(new KafkaTopicWriter(kafka, timeout));
+        ShardDirectory directory = track(directory());
+        NettyShardClient client =
+                track(new NettyShardClient(workerGroup, config.connectionsPerShardServer));
+        CatalogReader reader = track(new CatalogReader(kafka, topics.collections(), catalog));
+
+        QueryServices services =
+                new QueryServices(
+                        catalog,
+                        writer,
+                        new FanOutSearcher(directory, client),
+                        directory,
+                        topics,
+                        new HttpSettings(
+                                config.maxBodyBytes,
+                                config.maxBatchPoints,
+                                config.requestTimeoutMs));
+        ServerBootstrap bootstrap =
+                new ServerBootstrap()
+                        .group(bossGroup, workerGroup)
+                        .channel(NioServerSocketChannel.class)
+                        .option(ChannelOption.SO_BACKLOG, 1024)
+                        .childOption(ChannelOption.TCP_NODELAY, true)
+                        .childHandler(
+                                new HttpServerInitializer(
+                                        new HttpRoutes(services),
+                                        config.maxBodyBytes,
+                                        httpConnections));
+        try {
+            serverChannel =
+                    bootstrap.bind(config.host, config.port).syncUninterruptibly().channel();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(
+                    "cannot listen on " + config.host + ":" + config.port + ": " + e.getMessage(),
+                    e);
+        }
+        reader.start();
+        directory.start();
+        LOG.info(
+                "Quiver query server listening on http://{}:{} (Kafka {}, topics '{}.*', {} shards)",
+                config.host,
+                port(),
+                config.bootstrapServers,
+                config.topicPrefix,
+                config.shards);
+    }
+
+    private ShardDirectory directory() {
+        if (config.shardDirectory != null) {
+            return config.shardDirectory;
+        }
+        return new QueryableStateShardDirectory(
+                new ShardKeys(config.shards, config.maxParallelism),
+                new FlinkRestJobLocator(URI.create(config.flinkRestUrl), config.jobName),
+                new QueryableStateLookup(ShardEndpoint.parse(config.queryableStateProxy)),
+                Duration.ofMillis(config.directoryRefreshMs),
+                Duration.ofMillis(config.statusStaleMs),
+                Duration.ofSeconds(10));
+    }
+
+    private <T extends AutoCloseable> T track(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    /** The bound HTTP port (useful with port 0). */
+    public synchronized int port() {
+        if (serverChannel == null) {
+            throw new IllegalStateException("query server is not started");
+        }
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /**
+     * Stops accepting connections, then stops the catalog reader, the directory, the shard client
+     * and the producer (flushing what it holds), then the event loops. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        // Event loop shutdown alone does not reliably close accepted connections.
+        httpConnections.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("Failed to close {}", resources.get(i).getClass().getSimpleName(), e);
+            }
+        }
+        for (EventLoopGroup g : new EventLoopGroup[] {bossGroup, workerGroup}) {
+            if (g != null) {
+                g.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            }
+        }
+        LOG.info("Quiver query server stopped");
+    }
+
+    /**
+     * Configures a {@link QueryServer}; {@link #build()} checks every value and names the bad one.
+     */
+    public static final class Builder {
+
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private String bootstrapServers;
+        private String topicPrefix = Topics.DEFAULT_PREFIX;
+        private int shards = ShardKeys.DEFAULT_SHARDS;
+        private int maxParallelism = ShardKeys.DEFAULT_MAX_PARALLELISM;
+        private String flinkRestUrl;
+        private String jobName = "quiver";
+        private String queryableStateProxy;
+        private int maxBodyBytes = HttpSettings.DEFAULT_MAX_BODY_BYTES;
+        private int maxBatchPoints = HttpSettings.DEFAULT_MAX_BATCH_POINTS;
+        private int requestTimeoutMs = HttpSettings.DEFAULT_REQUEST_TIMEOUT_MS;
+        private int directoryRefreshMs = 1000;
+        private int statusStaleMs = 5000;
+        private int ioThreads = 0;
+        private int connectionsPerShardServer = NettyShardClient.DEFAULT_CONNECTIONS_PER_ENDPOINT;
+        private ShardDirectory shardDirectory;
+        private final Map<String, Object> kafkaProperties = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** Address to listen on; default 127.0.0.1, use 0.0.0.0 for every interface. */
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        /** HTTP port; default 8080, 0 picks a free one (see {@link QueryServer#port()}). */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Kafka's {@code bootstrap.servers}; required. */
+        public Builder bootstrapServers(String bootstrapServers) {
+            this.bootstrapServers = bootstrapServers;
+            return this;
+        }
+
+        /** Topic prefix: topics are {@code <prefix>.upserts} and {@code <prefix>.collections}. */
+        public Builder topicPrefix(String topicPrefix) {
+            this.topicPrefix = topicPrefix;
+            return this;
+        }
+
+        /** Number of logical shards; must equal the job's. Default 32. */
+        public Builder shards(int shards) {
+            this.shards = shards;
+            return this;
+        }
+
+        /** The job's max parallelism; must equal the job's. Default 128. */
+        public Builder maxParallelism(int maxParallelism) {
+            this.maxParallelism = maxParallelism;
+            return this;
+        }
+
+        /**
+         * Flink's REST address, e.g. {@code http://127.0.0.1:8081}; required without a directory.
+         */
+        public Builder flinkRestUrl(String flinkRestUrl) {
+            this.flinkRestUrl = flinkRestUrl;
+            return this;
+        }
+
+        /** The name the job was submitted with; default {@code quiver}. */
+        public Builder jobName(String jobName) {
+            this.jobName = jobName;
+            return this;
+        }
+
+        /**
+         * A TaskManager's Queryable State proxy, {@code host:port}; required without a directory.
+         */
+        public Builder queryableStateProxy(String hostAndPort) {
+            this.queryableStateProxy = hostAndPort;
+            return this;
+        }
+
+        /** Largest request body in bytes; default 32 MiB. */
+        public Builder maxBodyBytes(int maxBodyBytes) {
+            this.maxBodyBytes = maxBodyBytes;
+            return this;
+        }
+
+        /** Most points per upsert or delete request; default 1000. */
+        public Builder maxBatchPoints(int maxBatchPoints) {
+            this.maxBatchPoints = maxBatchPoints;
+            return this;
+        }
+
+        /** Kafka acknowledgement and default search timeout, ms; default 5000. */
+        public Builder requestTimeoutMs(int requestTimeoutMs) {
+            this.requestTimeoutMs = requestTimeoutMs;
+            return this;
+        }
+
+        /** How often every shard's status is read, ms; default 1000. */
+        public Builder directoryRefreshMs(int directoryRefreshMs) {
+            this.directoryRefreshMs = directoryRefreshMs;
+            return this;
+        }
+
+        /**
+         * How long a shard status may go without advancing before it is stale, ms; default 5000.
+         */
+        public Builder statusStaleMs(int statusStaleMs) {
+            this.statusStaleMs = statusStaleMs;
+            return this;
+        }
+
+        /** Netty I/O threads for HTTP and shard connections; 0 (default) = Netty's default. */
+        public Builder ioThreads(int ioThreads) {
+            this.ioThreads = ioThreads;
+            return this;
+        }
+
+        /** Persistent connections per shard server; default 2. */
+        public Builder connectionsPerShardServer(int connections) {
+            this.connectionsPerShardServer = connections;
+            return this;
+        }
+
+        /**
+         * Uses {@code directory} instead of the Queryable State one (then the Flink REST URL and
+         * proxy are not needed). The server starts and closes it.
+         */
+        public Builder shardDirectory(ShardDirectory directory) {
+            this.shardDirectory = directory;
+            return this;
+        }
+
+        /** An extra Kafka client setting for the producer and the catalog consumer (e.g. SASL). */
+        public Builder kafkaProperty(String key, Object value) {
+            this.kafkaProperties.put(key, value);
+            return this;
+        }
+
+        /**
+         * Checks every setting.
+         *
+         * @throws IllegalArgumentException naming the first bad value
+         */
+        public QueryServer build() {
+            require(host != null && !host.isBlank(), "host must not be blank");
+            require(port >= 0 && port <= 65535, "port must be 0-65535, got " + port);
+            require(
+                    bootstrapServers != null && !bootstrapServers.isBlank(),
+                    "bootstrap servers must be set, e.g. 127.0.0.1:9092");
+            new Topics(topicPrefix);
+            new ShardKeys(shards, maxParallelism);
+            if (shardDirectory == null) {
+                require(
+                        flinkRestUrl != null && !flinkRestUrl.isBlank(),
+                        "Flink REST URL must be set, e.g. http://127.0.0.1:8081");
+                URI rest;
+                try {
+                    rest = URI.create(flinkRestUrl);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(
+                            "Flink REST URL '" + flinkRestUrl + "' is not a URL", e);
+                }
+                require(
+                        ("http".equals(rest.getScheme()) || "https".equals(rest.getScheme()))
+                                && rest.getHost() != null,
+                        "Flink REST URL must look like http://host:port, got '"
+                                + flinkRestUrl
+                                + "'");
+                require(jobName != null && !jobName.isBlank(), "job name must not be blank");
+                require(
+                        queryableStateProxy != null,
+                        "Queryable State proxy must be set, e.g. 127.0.0.1:9069");
+                ShardEndpoint.parse(queryableStateProxy);
+            } else {
+                require(
+                        shardDirectory.numShards() == shards,
+                        "shard directory has "
+                                + shardDirectory.numShards()
+                                + " shards but shards is "
+                                + shards);
+            }
+            require(
+                    maxBodyBytes >= 1024,
+                    "max body bytes must be at least 1024, got " + maxBodyBytes);
+            require(
+                    maxBatchPoints >= 1 && maxBatchPoints <= 100_000,
+                    "max batch points must be 1-100000, got " + maxBatchPoints);
+            require(
+                    requestTimeoutMs >= 1 && requestTimeoutMs <= HttpSettings.MAX_SEARCH_TIMEOUT_MS,
+                    "request timeout must be 1-"
+                            + HttpSettings.MAX_SEARCH_TIMEOUT_MS
+                            + " ms, got "
+                            + requestTimeoutMs);
+            require(
+                    directoryRefreshMs >= 10 && directoryRefreshMs <= 600_000,
+                    "directory refresh must be 10-600000 ms, got " + directoryRefreshMs);
+            require(
+                    statusStaleMs > directoryRefreshMs,
+                    "status staleness ("
+                            + statusStaleMs
+                            + " ms) must exceed the directory refresh ("
+                            + directoryRefreshMs
+                            + " ms)");
+            require(ioThreads >= 0, "I/O threads must be >= 0, got " + ioThreads);
+            require(
+                    connectionsPerShardServer >= 1 && connectionsPerShardServer <= 64,
+                    "connections per shard server must be 1-64, got " + connectionsPerShardServer);
+            return new QueryServer(copy());
+        }
+
+        /** A snapshot, so changing this builder later does not change a built server. */
+        private Builder copy() {
+            Builder b = new Builder();
+            b.host = host;
+            b.port = port;
+            b.bootstrapServers = bootstrapServers;
+            b.topicPrefix = topicPrefix;
+            b.shards = shards;
+            b.maxParallelism = maxParallelism;
+            b.flinkRestUrl = flinkRestUrl;
+            b.jobName = jobName;
+            b.queryableStateProxy = queryableStateProxy;
+            b.maxBodyBytes = maxBodyBytes;
+            b.maxBatchPoints = maxBatchPoints;
+            b.requestTimeoutMs = requestTimeoutMs;
+            b.directoryRefreshMs = directoryRefreshMs;
+            b.statusStaleMs = statusStaleMs;
+            b.ioThreads = ioThreads;
+            b.connectionsPerShardServer = connectionsPerShardServer;
+            b.shardDirectory = shardDirectory;
+            b.kafkaProperties.putAll(kafkaProperties);
+            return b;
+        }
+
+        private static void require(boolean ok, String message) {
+            if (!ok) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package io.quiver.query;
+
+import io.quiver.query.http.HttpSettings;
+import io.quiver.schemas.Topics;
+import io.quiver.schemas.routing.ShardKeys;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Command line entry point of the query server; {@code --help} lists every option. */
+@Command(
+        name = "quiver-query-server",
+        mixinStandardHelpOptions = true,
+        versionProvider = QueryServerMain.Version.class,
+        sortOptions = false,
+        description = {
+            "Quiver's HTTP query server: collection and point writes go to Kafka, searches fan out"
+                    + " to the Flink job's shard servers, found through Queryable State.",
+            ""
+        },
+        footer = {
+            "",
+            "Endpoints: GET /healthz, GET /readyz, GET|PUT /collections[/{name}],"
+                    + " PUT /collections/{name}/points, POST /collections/{name}/points/delete,"
+                    + " POST /collections/{name}/points/search"
+        })
+public final class QueryServerMain implements Callable<Integer> {
+
+    /** Log4j configuration shipped in this module, used unless one is given explicitly. */
+    static final String LOG_CONFIG = "quiver-query-server-log4j2.xml";
+
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
+            description =
+                    "Address to listen on; 0.0.0.0 for all interfaces. Default: ${DEFAULT-VALUE}.")
+    String host;
+
+    @Option(
+            names = "--port",
+            defaultValue = "8080",
+            description = "HTTP port; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    int port;
+
+    @Option(
+            names = "--bootstrap-servers",
+            required = true,
+            description = "Kafka bootstrap servers, e.g. 127.0.0.1:9092.")
+    String bootstrapServers;
+
+    @Option(
+            names = "--topic-prefix",
+            defaultValue = Topics.DEFAULT_PREFIX,
+            description =
+                    "Topic prefix: <prefix>.upserts, <prefix>.collections. Default: ${DEFAULT-VALUE}.")
+    String topicPrefix;
+
+    @Option(
+            names = "--shards",
+            defaultValue = "" + ShardKeys.DEFAULT_SHARDS,
+            description =
+                    "Number of logical shards; must match the job. Default: ${DEFAULT-VALUE}.")
+    int shards;
+
+    @Option(
+            names = "--max-parallelism",
+            defaultValue = "" + ShardKeys.DEFAULT_MAX_PARALLELISM,
+            description =
+                    "The job's max parallelism (key groups); must match the job. Default: ${DEFAULT-VALUE}.")
+    int maxParallelism;
+
+    @Option(
+            names = "--flink-rest",
+            required = true,
+            description =
+                    "Flink REST address, used to find the job by name, e.g. http://127.0.0.1:8081.")
+    String flinkRest;
+
+    @Option(
+            names = "--job-name",
+            defaultValue = "quiver",
+            description = "Name of the running Quiver job. Default: ${DEFAULT-VALUE}.")
+    String jobName;
+
+    @Option(
+            names = "--queryable-state-proxy",
+            required = true,
+            description =
+                    "host:port of a TaskManager's Queryable State proxy, e.g. 127.0.0.1:9069.")
+    String queryableStateProxy;
+
+    @Option(
+            names = "--max-body-bytes",
+            defaultValue = "" + HttpSettings.DEFAULT_MAX_BODY_BYTES,
+            description =
+                    "Largest request body; larger ones get 413. Default: ${DEFAULT-VALUE} (32 MiB).")
+    int maxBodyBytes;
+
+    @Option(
+            names = "--max-batch-points",
+            defaultValue = "" + HttpSettings.DEFAULT_MAX_BATCH_POINTS,
+            description = "Most points per upsert or delete request. Default: ${DEFAULT-VALUE}.")
+    int maxBatchPoints;
+
+    @Option(
+            names = "--request-timeout-ms",
+            defaultValue = "" + HttpSettings.DEFAULT_REQUEST_TIMEOUT_MS,
+            description =
+                    "How long writes wait for Kafka and searches for shards (a search may set timeout_ms). Default: ${DEFAULT-VALUE}.")
+    int requestTimeoutMs;
+
+    @Option(
+            names = "--directory-refresh-ms",
+            defaultValue = "1000",
+            description =
+                    "How often shard locations are read from Queryable State. Default: ${DEFAULT-VALUE}.")
+    int directoryRefreshMs;
+
+    @Option(
+            names = "--status-stale-ms",
+            defaultValue = "5000",
+            description =
+                    "A shard status not refreshed for this long is stale and the shard is skipped. Default: ${DEFAULT-VALUE}.")
+    int statusStaleMs;
+
+    @Option(
+            names = "--io-threads",
+            defaultValue = "0",
+            description =
+                    "Netty I/O threads; 0 = Netty's default (2 x cores). Default: ${DEFAULT-VALUE}.")
+    int ioThreads;
+
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    /** The version from the jar's manifest, when there is one. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = QueryServerMain.class.getPackage().getImplementationVersion();
+            return new String[] {"quiver-query-server " + (v == null ? "(development build)" : v)};
+        }
+    }
+
+    public static void main(String[] args) {
+        if (System.getProperty("log4j2.configurationFile") == null
+                && System.getProperty("log4j.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", LOG_CONFIG);
+        }
+        // Our shutdown hook logs while it stops the server; Log4j's own hook would stop first.
+        if (System.getProperty("log4j2.shutdownHookEnabled") == null) {
+            System.setProperty("log4j2.shutdownHookEnabled", "false");
+        }
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new QueryServerMain());
+    }
+
+    /** The builder these options describe; {@code build()} on it validates them. */
+    QueryServer.Builder builder() {
+        return QueryServer.builder()
+                .host(host)
+                .port(port)
+                .bootstrapServers(bootstrapServers)
+                .topicPrefix(topicPrefix)
+                .shards(shards)
+                .maxParallelism(maxParallelism)
+                .flinkRestUrl(flinkRest)
+                .jobName(jobName)
+                .queryableStateProxy(queryableStateProxy)
+                .maxBodyBytes(maxBodyBytes)
+                .maxBatchPoints(maxBatchPoints)
+                .requestTimeoutMs(requestTimeoutMs)
+                .directoryRefreshMs(directoryRefreshMs)
+                .statusStaleMs(statusStaleMs)
+                .ioThreads(ioThreads);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        QueryServer server;
+        try {
+            server = builder().build();
+        } catch (IllegalArgumentException e) {
+            System.err.println("quiver-query-server: " + e.getMessage());
+            return 2;
+        }
+        Logger log = LoggerFactory.getLogger(QueryServerMain.class);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    server.close();
+                                    stopped.countDown();
+                                },
+                                "quiver-shutdown"));
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            log.error("Query server failed to start", e);
+            return 1;
+        }
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,27 @@
+package io.quiver.query.http;
+
+import io.quiver.query.catalog.CollectionCatalog;
+import io.quiver.query.routing.ShardDirectory;
+import io.quiver.query.search.Searcher;
+import io.quiver.query.write.TopicWriter;
+import io.quiver.schemas.Topics;
+import java.util.Objects;
+
+/** What the endpoints work with; tests pass fakes. */
+public record QueryServices(
+        CollectionCatalog catalog,
+        TopicWriter writer,
+        Searcher searcher,
+        ShardDirectory directory,
+        Topics topics,
+        HttpSettings settings) {
+
+    public QueryServices {
+        Objects.requireNonNull(catalog, "catalog");
+        Objects.requireNonNull(writer, "writer");
+        Objects.requireNonNull(searcher, "searcher");
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(settings, "settings");
+    }
+}

@@ -1,0 +1,218 @@
+package io.quiver.query.rpc;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.quiver.query.routing.ShardEndpoint;
+import io.quiver.schemas.rpc.RpcCodec;
+import io.quiver.schemas.rpc.SearchRequest;
+import io.quiver.schemas.rpc.SearchResponse;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link ShardClient} over Netty: a small pool of persistent connections per shard server, each
+ * carrying many concurrent requests matched by request id.
+ *
+ * <p>Connections open lazily on first use and are replaced when they close, so a shard server that
+ * restarts on the same address is picked up again without a directory change. Nothing here blocks:
+ * connects, writes and timeouts are callbacks on the given event loop group.
+ */
+public final class NettyShardClient implements ShardClient {
+
+    /** Default connections per shard server: enough that one large answer does not stall others. */
+    public static final int DEFAULT_CONNECTIONS_PER_ENDPOINT = 2;
+
+    private static final int CONNECT_TIMEOUT_MS = 2_000;
+
+    private final Bootstrap bootstrap;
+    private final int connectionsPerEndpoint;
+    private final Map<ShardEndpoint, Pool> pools = new ConcurrentHashMap<>();
+    private final AtomicLong requestIds = new AtomicLong();
+    private volatile boolean closed;
+
+    /**
+     * @param group the event loops the connections run on (not closed by this client)
+     * @param connectionsPerEndpoint connections kept per shard server, at least 1
+     */
+    public NettyShardClient(EventLoopGroup group, int connectionsPerEndpoint) {
+        if (connectionsPerEndpoint < 1) {
+            throw new IllegalArgumentException(
+                    "connections per shard server must be >= 1, got " + connectionsPerEndpoint);
+        }
+        this.connectionsPerEndpoint = connectionsPerEndpoint;
+        this.bootstrap =
+                new Bootstrap()
+                        .group(group)
+                        .channel(NioSocketChannel.class)
+                        .option(ChannelOption.TCP_NODELAY, true)
+                        .option(ChannelOption.SO_KEEPALIVE, true)
+                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS);
+    }
+
+    @Override
+    public long nextRequestId() {
+        return requestIds.incrementAndGet();
+    }
+
+    @Override
+    public CompletableFuture<SearchResponse> search(
+            ShardEndpoint endpoint, SearchRequest request, long timeoutMs) {
+        CompletableFuture<SearchResponse> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("shard client is closed"));
+            return result;
+        }
+        pools.computeIfAbsent(endpoint, Pool::new)
+                .channel()
+                .whenComplete(
+                        (channel, failure) -> {
+                            if (failure != null) {
+                                result.completeExceptionally(failure);
+                            } else {
+                                send(channel, request, timeoutMs, result);
+                            }
+                        });
+        return result;
+    }
+
+    private void send(
+            Channel channel,
+            SearchRequest request,
+            long timeoutMs,
+            CompletableFuture<SearchResponse> result) {
+        ShardResponseHandler handler = channel.pipeline().get(ShardResponseHandler.class);
+        if (handler == null) {
+            result.completeExceptionally(
+                    new ShardConnectionException("connection closed before sending", null));
+            return;
+        }
+        handler.register(request.requestId(), result);
+        ScheduledFuture<?> timer =
+                channel.eventLoop()
+                        .schedule(
+                                () ->
+                                        result.completeExceptionally(
+                                                new ShardTimeoutException(
+                                                        "no answer from "
+                                                                + channel.remoteAddress()
+                                                                + " within "
+                                                                + timeoutMs
+                                                                + " ms")),
+                                Math.max(1, timeoutMs),
+                                TimeUnit.MILLISECONDS);
+        result.whenComplete((r, t) -> timer.cancel(false));
+        ByteBuf body = channel.alloc().buffer();
+        try {
+            RpcCodec.writeRequest(request, body);
+        } catch (RuntimeException e) {
+            body.release();
+            result.completeExceptionally(e);
+            return;
+        }
+        channel.writeAndFlush(body)
+                .addListener(
+                        f -> {
+                            if (!f.isSuccess()) {
+                                result.completeExceptionally(
+                                        new ShardConnectionException(
+                                                "cannot send to " + channel.remoteAddress(),
+                                                f.cause()));
+                                channel.close();
+                            }
+                        });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pools.values().forEach(Pool::close);
+        pools.clear();
+    }
+
+    /** The connections to one shard server, used round robin. */
+    private final class Pool {
+
+        private final ShardEndpoint endpoint;
+        private final AtomicInteger next = new AtomicInteger();
+        private final CompletableFuture<Channel>[] slots;
+
+        @SuppressWarnings("unchecked")
+        Pool(ShardEndpoint endpoint) {
+            this.endpoint = endpoint;
+            this.slots = new CompletableFuture[connectionsPerEndpoint];
+        }
+
+        CompletableFuture<Channel> channel() {
+            int i = Math.floorMod(next.getAndIncrement(), slots.length);
+            synchronized (this) {
+                CompletableFuture<Channel> slot = slots[i];
+                if (slot == null
+                        || (slot.isDone()
+                                && (slot.isCompletedExceptionally() || !slot.join().isActive()))) {
+                    slot = connect();
+                    slots[i] = slot;
+                }
+                return slot;
+            }
+        }
+
+        private CompletableFuture<Channel> connect() {
+            CompletableFuture<Channel> f = new CompletableFuture<>();
+            String name = endpoint.toString();
+            ChannelFuture cf =
+                    bootstrap
+                            .clone()
+                            .handler(
+                                    new ChannelInitializer<SocketChannel>() {
+                                        @Override
+                                        protected void initChannel(SocketChannel ch) {
+                                            ch.pipeline()
+                                                    .addLast(
+                                                            new LengthFieldBasedFrameDecoder(
+                                                                    RpcCodec.MAX_FRAME_BYTES,
+                                                                    0,
+                                                                    4,
+                                                                    0,
+                                                                    4),
+                                                            new LengthFieldPrepender(4),
+                                                            new ShardResponseHandler(name));
+                                        }
+                                    })
+                            .connect(endpoint.host(), endpoint.port());
+            cf.addListener(
+                    done -> {
+                        if (done.isSuccess()) {
+                            f.complete(cf.channel());
+                        } else {
+                            f.completeExceptionally(
+                                    new ShardConnectionException(
+                                            "cannot connect to shard server " + name,
+                                            done.cause()));
+                        }
+                    });
+            return f;
+        }
+
+        synchronized void close() {
+            for (CompletableFuture<Channel> slot : slots) {
+                if (slot != null) {
+                    slot.thenAccept(Channel::close);
+                }
+            }
+        }
+    }
+}

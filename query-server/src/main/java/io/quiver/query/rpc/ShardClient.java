@@ -1,0 +1,24 @@
+package io.quiver.query.rpc;
+
+import io.quiver.query.routing.ShardEndpoint;
+import io.quiver.schemas.rpc.SearchRequest;
+import io.quiver.schemas.rpc.SearchResponse;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Sends shard RPCs. Failures say what to do: {@link ShardConnectionException} → the shard server is
+ * gone or moved, rediscover; {@link ShardTimeoutException} → it is slow, count its shards as
+ * missing; {@link ShardRpcException} → it could not read the request.
+ */
+public interface ShardClient extends AutoCloseable {
+
+    /** Sends {@code request} to {@code endpoint}; the future never outlives {@code timeoutMs}. */
+    CompletableFuture<SearchResponse> search(
+            ShardEndpoint endpoint, SearchRequest request, long timeoutMs);
+
+    /** A fresh request id, unique for this client. */
+    long nextRequestId();
+
+    @Override
+    void close();
+}

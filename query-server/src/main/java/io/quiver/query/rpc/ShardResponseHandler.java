@@ -1,0 +1,92 @@
+package io.quiver.query.rpc;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.quiver.schemas.rpc.RpcCodec;
+import io.quiver.schemas.rpc.RpcError;
+import io.quiver.schemas.rpc.SearchResponse;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of one shard-server connection: matches answers to requests by id, so many
+ * searches share the connection and may be answered in any order.
+ */
+final class ShardResponseHandler extends SimpleChannelInboundHandler<ByteBuf> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShardResponseHandler.class);
+
+    private final String endpoint;
+    private final Map<Long, CompletableFuture<SearchResponse>> pending = new ConcurrentHashMap<>();
+
+    ShardResponseHandler(String endpoint) {
+        this.endpoint = endpoint;
+    }
+
+    void register(long requestId, CompletableFuture<SearchResponse> future) {
+        pending.put(requestId, future);
+        future.whenComplete((r, t) -> pending.remove(requestId, future));
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+        Object msg;
+        try {
+            msg = RpcCodec.read(frame);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Unreadable frame from shard server {}: {}", endpoint, e.getMessage());
+            ctx.close();
+            return;
+        }
+        if (msg instanceof SearchResponse r) {
+            CompletableFuture<SearchResponse> f = pending.remove(r.requestId());
+            if (f != null) {
+                f.complete(r);
+            }
+        } else if (msg instanceof RpcError e) {
+            ShardRpcException failure =
+                    new ShardRpcException("shard server " + endpoint + ": " + e.message());
+            CompletableFuture<SearchResponse> f = pending.remove(e.requestId());
+            if (f != null) {
+                f.completeExceptionally(failure);
+            } else {
+                LOG.warn("Shard server {} refused a request: {}", endpoint, e.message());
+                ctx.close();
+            }
+        } else {
+            LOG.warn(
+                    "Unexpected {} from shard server {}", msg.getClass().getSimpleName(), endpoint);
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        failAll(
+                new ShardConnectionException(
+                        "connection to shard server " + endpoint + " closed", null));
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("Connection to shard server {} failed", endpoint, cause);
+        failAll(
+                new ShardConnectionException(
+                        "connection to shard server " + endpoint + " failed", cause));
+        ctx.close();
+    }
+
+    private void failAll(Throwable failure) {
+        for (Long id : pending.keySet()) {
+            CompletableFuture<SearchResponse> f = pending.remove(id);
+            if (f != null) {
+                f.completeExceptionally(failure);
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.quiver.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.quiver.query.routing.ShardDirectory;
+import io.quiver.query.routing.ShardEndpoint;
+import io.quiver.query.testing.FakeShardServer;
+import io.quiver.query.testing.HttpJson;
+import io.quiver.schemas.Topics;
+import io.quiver.schemas.rpc.SearchRequest;
+import io.quiver.schemas.rpc.ShardResult;
+import io.quiver.testkit.EmbeddedKafka;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Searches over HTTP through the real server, shard client and merge, against two fake shard
+ * servers holding shards {0, 2} and {1, 3}.
+ */
+class SearchFanOutITCase {
+
+    private static EmbeddedKafka kafka;
+    private static FakeShardServer tmA;
+    private static FakeShardServer tmB;
+    private static QueryServer server;
+    private static HttpJson http;
+
+    @BeforeAll
+    static void start() {
+        kafka = EmbeddedKafka.create().start();
+        Topics topics = new Topics("fanout");
+        kafka.createTopic(topics.collections(), 1, Map.of("cleanup.policy", "compact"));
+        kafka.createTopic(topics.upserts(), 2);
+        tmA = new FakeShardServer();
+        tmB = new FakeShardServer();
+        Map<Integer, ShardEndpoint> where =
+                Map.of(0, tmA.endpoint(), 2, tmA.endpoint(), 1, tmB.endpoint(), 3, tmB.endpoint());
+        server =
+                QueryServer.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .topicPrefix(topics.prefix())
+                        .shards(4)
+                        .shardDirectory(ShardDirectory.fixed(4, where))
+                        .port(0)
+                        .build()
+                        .start();
+        http = new HttpJson(server.port());
+        await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/readyz").status() == 200);
+        assertThat(http.put("/collections/docs", "{\"dimension\":2,\"metric\":\"l2\"}").status())
+                .isEqualTo(200);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        tmA.close();
+        tmB.close();
+        kafka.close();
+    }
+
+    /** Shard s holds points "s<s>-<i>" at distance s + i/10, with payload {"shard": s}. */
+    private static ShardResult hits(int shard) {
+        String[] ids = new String[3];
+        float[] scores = new float[3];
+        byte[][] payloads = new byte[3][];
+        for (int i = 0; i < 3; i++) {
+            ids[i] = "s" + shard + "-" + i;
+            scores[i] = shard + i / 10f;
+            payloads[i] = ("{\"shard\":" + shard + "}").getBytes(StandardCharsets.UTF_8);
+        }
+        return new ShardResult(shard, ShardResult.Status.OK, "", null, null, ids, scores, payloads);
+    }
+
+    @Test
+    void mergesAllShardsWithOneRequestPerShardServer() {
+        tmA.answer = SearchFanOutITCase::hits;
+        tmB.answer = SearchFanOutITCase::hits;
+        tmA.delayMs = 0;
+        tmA.requests.clear();
+        tmB.requests.clear();
+        HttpJson.Answer r =
+                http.post(
+                        "/collections/docs/points/search",
+                        "{\"vector\":[0.5,0.5],\"limit\":4,\"with_payload\":true,"
+                                + "\"params\":{\"hnsw_ef\":77}}");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("partial").asBoolean()).isFalse();
+        assertThat(r.json().at("/result/0/id").asText()).isEqualTo("s0-0");
+        assertThat(r.json().at("/result/1/id").asText()).isEqualTo("s0-1");
+        assertThat(r.json().at("/result/2/id").asText()).isEqualTo("s0-2");
+        assertThat(r.json().at("/result/3/id").asText()).isEqualTo("s1-0");
+        assertThat(r.json().at("/result/3/payload/shard").asInt()).isEqualTo(1);
+
+        assertThat(tmA.requests).hasSize(1);
+        SearchRequest toA = tmA.requests.get(0);
+        assertThat(toA.shards()).containsExactly(0, 2);
+        assertThat(toA.k()).isEqualTo(4);
+        assertThat(toA.ef()).isEqualTo(77);
+        assertThat(toA.withPayload()).isTrue();
+        assertThat(toA.vector()).containsExactly(0.5f, 0.5f);
+        assertThat(tmB.requests).hasSize(1);
+        assertThat(tmB.requests.get(0).shards()).containsExactly(1, 3);
+    }
+
+    @Test
+    void returnsPartialResultsWhenAShardServerStalls() {
+        tmA.answer = SearchFanOutITCase::hits;
+        tmB.answer = SearchFanOutITCase::hits;
+        tmA.delayMs = 3000;
+        try {
+            long start = System.nanoTime();
+            HttpJson.Answer r =
+                    http.post(
+                            "/collections/docs/points/search",
+                            "{\"vector\":[0.5,0.5],\"limit\":2,\"timeout_ms\":300}");
+            long tookMs = (System.nanoTime() - start) / 1_000_000;
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().get("partial").asBoolean()).isTrue();
+            assertThat(r.json().get("missing_shards").toString()).isEqualTo("[0,2]");
+            assertThat(r.json().at("/result/0/id").asText()).isEqualTo("s1-0");
+            assertThat(tookMs).isLessThan(2500);
+        } finally {
+            tmA.delayMs = 0;
+        }
+        HttpJson.Answer again =
+                http.post("/collections/docs/points/search", "{\"vector\":[0.5,0.5]}");
+        assertThat(again.json().get("partial").asBoolean()).isFalse();
+    }
+
+    @Test
+    void recoveringShardsAreReportedMissing() {
+        tmA.answer = SearchFanOutITCase::hits;
+        tmB.answer = s -> ShardResult.failed(s, ShardResult.Status.RECOVERING, "restoring");
+        try {
+            HttpJson.Answer r =
+                    http.post("/collections/docs/points/search", "{\"vector\":[0.5,0.5]}");
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().get("missing_shards").toString()).isEqualTo("[1,3]");
+        } finally {
+            tmB.answer = SearchFanOutITCase::hits;
+        }
+    }
+}
