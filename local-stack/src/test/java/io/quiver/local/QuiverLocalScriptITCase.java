@@ -1,0 +1,333 @@
+package io.quiver.local;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs {@code scripts/quiver-local} the way a user does, on free ports and a temporary data
+ * directory, then runs the README's smoke examples against it and stops it with SIGTERM.
+ *
+ * <p>The examples are the {@code ```bash} blocks between {@code <!-- smoke:begin -->} and {@code
+ * <!-- smoke:end -->} in the repository's README.md; the default ports in them ({@code 8080},
+ * {@code 8081}, {@code 9092}, after {@code localhost:} or {@code 127.0.0.1:}) are replaced with the
+ * test's. The test is skipped while the README has no such markers.
+ *
+ * <p>The script gets this test's classpath with {@code --classpath}, so it neither builds nor calls
+ * Maven: the reactor that runs this test has just built every module.
+ */
+class QuiverLocalScriptITCase {
+
+    private static final String SMOKE_BEGIN = "<!-- smoke:begin -->";
+    private static final String SMOKE_END = "<!-- smoke:end -->";
+    private static final Pattern BASH_BLOCK =
+            Pattern.compile("```bash[^\\n]*\\n(.*?)```", Pattern.DOTALL);
+    private static final Pattern STATUS_OK = Pattern.compile("\"status\"\\s*:\\s*\"ok\"");
+
+    private static final Duration START_DEADLINE = Duration.ofMinutes(5);
+    private static final Duration STEP_DEADLINE = Duration.ofMinutes(2);
+    private static final Duration STOP_DEADLINE = Duration.ofMinutes(3);
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private Process script;
+    private Path workDir;
+    private final Set<ProcessHandle> started = new HashSet<>();
+    private boolean passed;
+
+    @Test
+    void readmeSmokeExamplesRunAgainstTheLocalStackAndSigtermStopsIt() throws Exception {
+        Path root = repositoryRoot();
+        List<String> steps = smokeSteps(root.resolve("README.md"));
+        Assumptions.assumeFalse(
+                steps.isEmpty(), "README.md has no ```bash blocks between smoke markers yet");
+
+        Ports ports = Ports.pick();
+        workDir = Files.createTempDirectory("quiver-local-it-");
+        Path output = workDir.resolve("quiver-local.out");
+        ProcessBuilder builder =
+                new ProcessBuilder(
+                                "bash",
+                                root.resolve("scripts/quiver-local").toString(),
+                                "--data-dir",
+                                workDir.resolve("data").toString(),
+                                "--http-port",
+                                String.valueOf(ports.http),
+                                "--flink-port",
+                                String.valueOf(ports.flink),
+                                "--kafka-port",
+                                String.valueOf(ports.kafka),
+                                "--qs-port",
+                                String.valueOf(ports.qsProxy),
+                                "--qs-server-port",
+                                String.valueOf(ports.qsServer),
+                                "--classpath",
+                                testClasspath())
+                        .directory(root.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(output.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().put("QUIVER_START_TIMEOUT", "240");
+        script = builder.start();
+
+        await("query server /healthz and Flink dashboard")
+                .atMost(START_DEADLINE)
+                .pollInterval(Duration.ofSeconds(1))
+                .until(
+                        () -> {
+                            rememberChildren();
+                            if (!script.isAlive()) {
+                                throw new AssertionError(
+                                        "quiver-local exited with "
+                                                + script.exitValue()
+                                                + " during start-up\n"
+                                                + diagnostics());
+                            }
+                            return httpStatus(ports.http, "/healthz") == 200
+                                    && httpStatus(ports.flink, "/overview") == 200;
+                        });
+        rememberChildren();
+
+        boolean searched = false;
+        for (String step : steps) {
+            String command = ports.substitute(step);
+            StepResult result = runStep(command);
+            assertThat(result.exitCode)
+                    .as(
+                            "exit status of README step (127: a tool it calls is missing, see"
+                                    + " the package list in .ci/run):\n%s\noutput:\n%s",
+                            command, result.output)
+                    .isZero();
+            if (command.contains("/points/search")) {
+                searched = true;
+                assertThat(STATUS_OK.matcher(result.output).find())
+                        .as(
+                                "search step answers \"status\":\"ok\":\n%s\noutput:\n%s",
+                                command, result.output)
+                        .isTrue();
+            }
+        }
+        assertThat(searched).as("the README's smoke examples include a search").isTrue();
+
+        script.destroy(); // SIGTERM
+        assertThat(script.waitFor(STOP_DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                .as("quiver-local exits after SIGTERM\n%s", diagnostics())
+                .isTrue();
+        for (int port : List.of(ports.http, ports.flink, ports.kafka)) {
+            assertThat(isListening(port)).as("port %d closed after stop", port).isFalse();
+        }
+        passed = true;
+    }
+
+    @AfterEach
+    void stopEverything() throws IOException {
+        if (script != null && script.isAlive()) {
+            rememberChildren();
+            script.destroyForcibly();
+        }
+        // The script's JVMs run in their own sessions; make sure none outlives a failed test.
+        for (ProcessHandle child : started) {
+            if (child.isAlive()) {
+                child.destroyForcibly();
+            }
+        }
+        if (workDir != null) {
+            if (passed) {
+                deleteRecursively(workDir);
+            } else {
+                System.err.println("quiver-local output and logs kept in " + workDir);
+            }
+        }
+    }
+
+    private void rememberChildren() {
+        if (script != null) {
+            script.descendants().forEach(started::add);
+        }
+    }
+
+    /** Each ```bash block inside the smoke markers, in README order. */
+    static List<String> smokeSteps(Path readme) throws IOException {
+        if (!Files.exists(readme)) {
+            return List.of();
+        }
+        String text = Files.readString(readme, UTF_8);
+        List<String> steps = new ArrayList<>();
+        int from = 0;
+        while (true) {
+            int begin = text.indexOf(SMOKE_BEGIN, from);
+            if (begin < 0) {
+                break;
+            }
+            int end = text.indexOf(SMOKE_END, begin);
+            if (end < 0) {
+                throw new IllegalStateException(
+                        "README.md has " + SMOKE_BEGIN + " without a following " + SMOKE_END);
+            }
+            Matcher m = BASH_BLOCK.matcher(text.substring(begin, end));
+            while (m.find()) {
+                steps.add(m.group(1));
+            }
+            from = end + SMOKE_END.length();
+        }
+        return steps;
+    }
+
+    private StepResult runStep(String command) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(workDir, "step-", ".out");
+        Process p =
+                new ProcessBuilder("bash", "-euo", "pipefail", "-c", command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(out.toFile())
+                        .start();
+        if (!p.waitFor(STEP_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            fail("README step did not finish within %s:%n%s", STEP_DEADLINE, command);
+        }
+        return new StepResult(p.exitValue(), Files.readString(out, UTF_8));
+    }
+
+    private int httpStatus(int port, String path) {
+        try {
+            HttpRequest request =
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                            .timeout(Duration.ofSeconds(3))
+                            .GET()
+                            .build();
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static boolean isListening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The script's output and the tail of each process log, for failure messages. */
+    private String diagnostics() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        Path output = workDir.resolve("quiver-local.out");
+        if (Files.exists(output)) {
+            sb.append("--- quiver-local output\n").append(Files.readString(output, UTF_8));
+        }
+        Path logs = workDir.resolve("data/logs");
+        if (Files.isDirectory(logs)) {
+            try (Stream<Path> files = Files.list(logs)) {
+                for (Path log : files.sorted().toList()) {
+                    List<String> lines = Files.readAllLines(log, UTF_8);
+                    sb.append("--- tail of ").append(log).append('\n');
+                    lines.subList(Math.max(0, lines.size() - 40), lines.size())
+                            .forEach(l -> sb.append(l).append('\n'));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String testClasspath() {
+        // Failsafe may launch through a manifest-only jar; this property holds the real classpath.
+        String cp = System.getProperty("surefire.test.class.path");
+        return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
+    }
+
+    private static Path repositoryRoot() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("scripts/quiver-local"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException(
+                "no scripts/quiver-local above " + Path.of("").toAbsolutePath());
+    }
+
+    private static void deleteRecursively(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private record StepResult(int exitCode, String output) {}
+
+    /** Five distinct ports that were free on 127.0.0.1 when picked. */
+    record Ports(int http, int flink, int kafka, int qsProxy, int qsServer) {
+
+        static Ports pick() throws IOException {
+            List<ServerSocket> sockets = new ArrayList<>();
+            try {
+                // Held open together so that the five are distinct.
+                for (int i = 0; i < 5; i++) {
+                    sockets.add(new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1")));
+                }
+                return new Ports(
+                        sockets.get(0).getLocalPort(),
+                        sockets.get(1).getLocalPort(),
+                        sockets.get(2).getLocalPort(),
+                        sockets.get(3).getLocalPort(),
+                        sockets.get(4).getLocalPort());
+            } finally {
+                for (ServerSocket s : sockets) {
+                    s.close();
+                }
+            }
+        }
+
+        /** The README's default ports replaced with these. */
+        String substitute(String step) {
+            Map<String, Integer> defaults = new LinkedHashMap<>();
+            defaults.put("8080", http);
+            defaults.put("8081", flink);
+            defaults.put("9092", kafka);
+            String result = step;
+            for (Map.Entry<String, Integer> e : defaults.entrySet()) {
+                for (String host : List.of("localhost:", "127.0.0.1:")) {
+                    result =
+                            result.replaceAll(
+                                    Pattern.quote(host + e.getKey()) + "(?![0-9])",
+                                    Matcher.quoteReplacement(host + e.getValue()));
+                }
+            }
+            return result;
+        }
+    }
+}
