@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A request with required offsets waits until every asked shard that lives here has applied
  * them: it is re-checked every {@link #RECHECK_MILLIS} ms on a timer, so no thread blocks while
- * waiting, and answered {@code TIMEOUT} for the shards still behind at its deadline.
+ * waiting, and answered {@code TIMEOUT} for the shards still behind at its deadline. A request
+ * with {@code k = 0} is a sync: once the offsets are reached it answers {@code OK} with no hits.
  */
 public final class ShardSearcher {
 
@@ -134,6 +135,11 @@ public final class ShardSearcher {
                     null,
                     null);
         }
+        if (request.k() == 0) {
+            // A sync request: the caller only waited for the offsets (read-your-writes).
+            return new ShardResult(
+                    s, Status.OK, "", applied.partitions(), applied.offsets(), null, null, null);
+        }
         LiveCollection collection = shard.collection(request.collection());
         if (collection == null) {
             return new ShardResult(
@@ -186,8 +192,8 @@ public final class ShardSearcher {
     }
 
     private static String checkRequest(SearchRequest request) {
-        if (request.k() < 1 || request.k() > Limits.MAX_SEARCH_LIMIT) {
-            return "k must be between 1 and " + Limits.MAX_SEARCH_LIMIT + ", got " + request.k();
+        if (request.k() < 0 || request.k() > Limits.MAX_SEARCH_LIMIT) {
+            return "k must be between 0 and " + Limits.MAX_SEARCH_LIMIT + ", got " + request.k();
         }
         if (request.filter().length > 0) {
             return "filters are not supported by this shard server yet";

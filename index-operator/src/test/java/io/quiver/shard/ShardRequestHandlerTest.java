@@ -115,8 +115,8 @@ class ShardRequestHandlerTest {
         assertThat(wrongDim.shards().get(0).message())
                 .contains("query vector has 3 dimensions, collection 'docs' expects 2");
         SearchResponse badK =
-                (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD}, "docs", 0));
-        assertThat(badK.shards().get(0).message()).contains("k must be between 1 and 1000, got 0");
+                (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD}, "docs", -1));
+        assertThat(badK.shards().get(0).message()).contains("k must be between 0 and 1000, got -1");
     }
 
     @Test

@@ -66,6 +66,31 @@ class ShardSearcherTest {
         assertThat(answer.get(5, TimeUnit.SECONDS).shards().get(0).status()).isEqualTo(Status.OK);
     }
 
+    @Test
+    void aSyncRequestWaitsForTheOffsetsAndAnswersWithoutHits() throws Exception {
+        CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
+        SearchRequest sync =
+                new SearchRequest(
+                        1,
+                        "any collection",
+                        new int[] {ShardFixtures.SHARD},
+                        0,
+                        0,
+                        false,
+                        new float[0],
+                        5_000,
+                        new int[] {0},
+                        new long[] {60L},
+                        null);
+        searcher.submit(sync, answer::complete);
+        assertThat(answer).isNotDone();
+        registry.get(ShardFixtures.SHARD).advance(0, 60);
+        ShardResult r = answer.get(5, TimeUnit.SECONDS).shards().get(0);
+        assertThat(r.status()).isEqualTo(Status.OK);
+        assertThat(r.size()).isZero();
+        assertThat(r.appliedOffsets()).containsExactly(60L);
+    }
+
     private static SearchRequest requiring(int partition, long offset, int timeoutMs) {
         return new SearchRequest(
                 1,

@@ -3,6 +3,7 @@ package io.quiver.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.quiver.job.testing.FlinkTestCluster;
 import io.quiver.schemas.DeadLetterHeaders;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.avro.CollectionSpec;
@@ -19,13 +20,11 @@ import io.quiver.schemas.rpc.ShardResult;
 import io.quiver.schemas.status.ShardStatus;
 import io.quiver.testkit.EmbeddedKafka;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -42,19 +41,9 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.configuration.QueryableStateOptions;
-import org.apache.flink.configuration.StateBackendOptions;
-import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.queryablestate.client.QueryableStateClient;
-import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
-import org.apache.flink.streaming.util.TestStreamEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -83,8 +72,7 @@ class QuiverJobITCase {
     @TempDir static Path tmp;
 
     private static EmbeddedKafka kafka;
-    private static Configuration conf;
-    private static MiniCluster cluster;
+    private static FlinkTestCluster cluster;
     private static JobClient job;
     private static QueryableStateClient qs;
     private static final AtomicLong requestIds = new AtomicLong();
@@ -95,43 +83,14 @@ class QuiverJobITCase {
         kafka.createTopic(TOPICS.upserts(), PARTITIONS);
         kafka.createTopic(TOPICS.collections(), 1, Map.of("cleanup.policy", "compact"));
         kafka.createTopic(TOPICS.deadLetters(), 1);
-
-        int proxyPort = freePort();
-        conf = new Configuration();
-        conf.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
-        conf.set(QueryableStateOptions.PROXY_PORT_RANGE, String.valueOf(proxyPort));
-        conf.set(QueryableStateOptions.SERVER_PORT_RANGE, String.valueOf(freePort()));
-        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
-        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
-        conf.set(
-                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
-                tmp.resolve("checkpoints").toUri().toString());
-        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("128m"));
-        conf.setString("quiver.shard-server.port", "0");
-        cluster =
-                new MiniCluster(
-                        new MiniClusterConfiguration.Builder()
-                                .setConfiguration(conf)
-                                .setNumTaskManagers(1)
-                                .setNumSlotsPerTaskManager(2)
-                                .build());
-        cluster.start();
-
+        cluster = FlinkTestCluster.start(tmp, 2);
         job = startJob(null);
-        qs = new QueryableStateClient("127.0.0.1", proxyPort);
+        qs = new QueryableStateClient("127.0.0.1", cluster.queryableStateProxyPort());
     }
 
     /** Submits the job, restored from {@code savepoint} when not null. */
     private static JobClient startJob(String savepoint) throws Exception {
-        Configuration jobConf = new Configuration(conf);
-        if (savepoint != null) {
-            jobConf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
-        }
-        TestStreamEnvironment env =
-                new TestStreamEnvironment(
-                        cluster, jobConf, 2, Collections.emptyList(), Collections.emptyList());
-        QuiverJob.build(
-                env,
+        return cluster.submit(
                 JobOptions.builder()
                         .bootstrapServers(kafka.bootstrapServers())
                         .topicPrefix(TOPICS.prefix())
@@ -141,8 +100,8 @@ class QuiverJobITCase {
                         .jobName("quiver-it")
                         .checkpointInterval(Duration.ofSeconds(2))
                         .unknownCollectionGrace(GRACE)
-                        .build());
-        return env.executeAsync("quiver-it");
+                        .build(),
+                savepoint);
     }
 
     @AfterAll
@@ -632,12 +591,6 @@ class QuiverJobITCase {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static final class Hit {

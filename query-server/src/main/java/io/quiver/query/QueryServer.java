@@ -12,6 +12,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.quiver.query.catalog.CatalogReader;
 import io.quiver.query.catalog.CollectionCatalog;
+import io.quiver.query.consistency.KafkaEndOffsets;
 import io.quiver.query.http.HttpRoutes;
 import io.quiver.query.http.HttpServerInitializer;
 import io.quiver.query.http.HttpSettings;
@@ -124,6 +125,7 @@ public final class QueryServer implements AutoCloseable {
         NettyShardClient client =
                 track(new NettyShardClient(workerGroup, config.connectionsPerShardServer));
         CatalogReader reader = track(new CatalogReader(kafka, topics.collections(), catalog));
+        KafkaEndOffsets endOffsets = track(new KafkaEndOffsets(kafka));
 
         QueryServices services =
                 new QueryServices(
@@ -135,7 +137,8 @@ public final class QueryServer implements AutoCloseable {
                         new HttpSettings(
                                 config.maxBodyBytes,
                                 config.maxBatchPoints,
-                                config.requestTimeoutMs));
+                                config.requestTimeoutMs),
+                        endOffsets);
         ServerBootstrap bootstrap =
                 new ServerBootstrap()
                         .group(bossGroup, workerGroup)

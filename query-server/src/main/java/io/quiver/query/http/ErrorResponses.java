@@ -37,6 +37,8 @@ public final class ErrorResponses {
             return HttpResponseStatus.UNPROCESSABLE_ENTITY;
         } else if (e instanceof UnavailableException) {
             return HttpResponseStatus.SERVICE_UNAVAILABLE;
+        } else if (e instanceof ConsistencyTimeoutException) {
+            return HttpResponseStatus.GATEWAY_TIMEOUT;
         }
         throw new IllegalArgumentException("no HTTP status for " + e.getClass().getName());
     }

@@ -70,7 +70,8 @@ public final class HttpRoutes {
      */
     public CompletableFuture<HttpAnswer> dispatch(
             HttpMethod method, String uri, ByteBuf body, long startNanos) {
-        String path = new QueryStringDecoder(uri).path();
+        QueryStringDecoder decoded = new QueryStringDecoder(uri);
+        String path = decoded.path();
         if (path.length() > 1 && path.endsWith("/")) {
             path = path.substring(0, path.length() - 1);
         }
@@ -94,7 +95,8 @@ public final class HttpRoutes {
                     throw new InvalidRequestException("invalid_collection_name", e.getMessage());
                 }
             }
-            return handler.handle(new HttpCall(method, path, name, body, startNanos));
+            return handler.handle(
+                    new HttpCall(method, path, name, body, startNanos, decoded.parameters()));
         }
         throw new NotFoundException("not_found", "no endpoint at " + path);
     }

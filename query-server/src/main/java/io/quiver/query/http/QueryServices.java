@@ -1,6 +1,7 @@
 package io.quiver.query.http;
 
 import io.quiver.query.catalog.CollectionCatalog;
+import io.quiver.query.consistency.EndOffsets;
 import io.quiver.query.routing.ShardDirectory;
 import io.quiver.query.search.Searcher;
 import io.quiver.query.write.TopicWriter;
@@ -14,7 +15,19 @@ public record QueryServices(
         Searcher searcher,
         ShardDirectory directory,
         Topics topics,
-        HttpSettings settings) {
+        HttpSettings settings,
+        EndOffsets endOffsets) {
+
+    /** Services without strong reads (every partition counts as empty). */
+    public QueryServices(
+            CollectionCatalog catalog,
+            TopicWriter writer,
+            Searcher searcher,
+            ShardDirectory directory,
+            Topics topics,
+            HttpSettings settings) {
+        this(catalog, writer, searcher, directory, topics, settings, EndOffsets.none());
+    }
 
     public QueryServices {
         Objects.requireNonNull(catalog, "catalog");
@@ -23,5 +36,6 @@ public record QueryServices(
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(endOffsets, "endOffsets");
     }
 }

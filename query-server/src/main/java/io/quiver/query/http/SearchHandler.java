@@ -3,6 +3,7 @@ package io.quiver.query.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quiver.query.consistency.ReadConsistency;
 import io.quiver.query.internal.Json;
 import io.quiver.query.search.Hit;
 import io.quiver.query.search.SearchOutcome;
@@ -14,6 +15,7 @@ import io.quiver.schemas.collection.CollectionSpecs;
 import io.quiver.schemas.record.InvalidRecordException;
 import io.quiver.schemas.record.RecordValidator;
 import io.quiver.schemas.record.UpsertCodec;
+import io.quiver.schemas.routing.OffsetToken;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * #DEFAULT_LIMIT}, 1 to {@value Limits#MAX_SEARCH_LIMIT}), {@code with_payload} (default false),
  * {@code params.hnsw_ef} (1 to {@value CollectionSpecs#MAX_EF}, default: the collection's {@code
  * ef}), {@code score_threshold} (drop worse hits), {@code timeout_ms} (default: the server's
- * request timeout).
+ * request timeout), {@code consistency} ({@code eventual}, {@code session} with {@code token}, or
+ * {@code strong}; default: the collection's {@code default_consistency}, see {@link
+ * ReadConsistency}). A session or strong search whose shards cannot catch up in time is 504.
  *
  * <p>Answer: {@code
  * {"status":"ok","time_ms":1.8,"result":[{"id":"a1","score":0.97,"payload":{..}}],
@@ -44,7 +48,15 @@ final class SearchHandler implements RouteHandler {
     static final int DEFAULT_LIMIT = 10;
 
     private static final Set<String> FIELDS =
-            Set.of("vector", "limit", "with_payload", "params", "score_threshold", "timeout_ms");
+            Set.of(
+                    "vector",
+                    "limit",
+                    "with_payload",
+                    "params",
+                    "score_threshold",
+                    "timeout_ms",
+                    "consistency",
+                    "token");
     private static final Set<String> PARAMS_FIELDS = Set.of("hnsw_ef");
 
     private final QueryServices services;
@@ -56,10 +68,75 @@ final class SearchHandler implements RouteHandler {
     @Override
     public CompletableFuture<HttpAnswer> handle(HttpCall call) {
         CollectionSpec spec = Collections.require(services.catalog(), call.collection());
-        SearchQuery query = parse(JsonBodies.object(call.body(), "search request"), spec);
-        return services.searcher()
-                .search(spec, query)
-                .thenApply(outcome -> answer(call, query, outcome));
+        ObjectNode body = JsonBodies.object(call.body(), "search request");
+        SearchQuery query = parse(body, spec);
+        ReadConsistency consistency = consistency(body, spec);
+        CompletableFuture<SearchQuery> ready;
+        switch (consistency) {
+            case SESSION:
+                ready = CompletableFuture.completedFuture(withOffsets(query, token(body)));
+                break;
+            case STRONG:
+                ready =
+                        WriteFutures.bounded(
+                                        services.endOffsets()
+                                                .lastOffsets(services.topics().upserts()),
+                                        query.timeoutMs(),
+                                        "reading the upserts topic's end offsets")
+                                .thenApply(offsets -> withOffsets(query, offsets));
+                break;
+            default:
+                ready = CompletableFuture.completedFuture(query);
+        }
+        return ready.thenCompose(
+                q ->
+                        services.searcher()
+                                .search(spec, q)
+                                .thenApply(outcome -> answer(call, q, consistency, outcome)));
+    }
+
+    private static ReadConsistency consistency(ObjectNode body, CollectionSpec spec) {
+        JsonNode n = body.get("consistency");
+        if (n == null || n.isNull()) {
+            return ReadConsistency.valueOf(spec.getDefaultConsistency().name());
+        }
+        if (!n.isTextual()) {
+            throw JsonBodies.wrongType("consistency", "a string", n);
+        }
+        try {
+            return ReadConsistency.parse(n.textValue());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("invalid_consistency", e.getMessage());
+        }
+    }
+
+    private static Map<Integer, Long> token(ObjectNode body) {
+        JsonNode n = body.get("token");
+        if (n == null || n.isNull()) {
+            throw new InvalidRequestException(
+                    "missing_token",
+                    "'session' consistency needs the 'token' returned by your writes");
+        }
+        if (!n.isTextual()) {
+            throw JsonBodies.wrongType("token", "a string", n);
+        }
+        try {
+            return OffsetToken.parse(n.textValue());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("invalid_token", e.getMessage());
+        }
+    }
+
+    private static SearchQuery withOffsets(SearchQuery q, Map<Integer, Long> offsets) {
+        return new SearchQuery(
+                q.collection(),
+                q.vector(),
+                q.limit(),
+                q.ef(),
+                q.withPayload(),
+                q.scoreThreshold(),
+                q.timeoutMs(),
+                offsets);
     }
 
     SearchQuery parse(ObjectNode body, CollectionSpec spec) {
@@ -132,7 +209,18 @@ final class SearchHandler implements RouteHandler {
         return vector;
     }
 
-    private HttpAnswer answer(HttpCall call, SearchQuery query, SearchOutcome outcome) {
+    private HttpAnswer answer(
+            HttpCall call, SearchQuery query, ReadConsistency consistency, SearchOutcome outcome) {
+        if (consistency != ReadConsistency.EVENTUAL && !outcome.missingShards().isEmpty()) {
+            throw new ConsistencyTimeoutException(
+                    "shards "
+                            + outcome.missingShards()
+                            + " could not confirm "
+                            + consistency.wireName()
+                            + " consistency within "
+                            + query.timeoutMs()
+                            + " ms");
+        }
         if (outcome.answeredShards() == 0) {
             throw new UnavailableException(
                     "shards_unavailable",

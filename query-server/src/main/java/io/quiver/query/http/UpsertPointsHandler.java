@@ -2,6 +2,8 @@ package io.quiver.query.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quiver.query.internal.Json;
+import io.quiver.query.search.SearchOutcome;
+import io.quiver.query.search.SearchQuery;
 import io.quiver.query.write.TopicWriter;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.avro.CollectionSpec;
@@ -11,6 +13,7 @@ import io.quiver.schemas.routing.OffsetToken;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -20,6 +23,11 @@ import java.util.concurrent.CompletableFuture;
  * {"status":"acknowledged","token":"0:15,3:7", "result":{"points":N}}}. The token names the highest
  * offset written per partition, for read-your-writes searches. A batch is validated as a whole
  * before anything is written.
+ *
+ * <p>With {@code ?wait=true} the answer waits, within the request timeout, until every shard has
+ * applied the written offsets (the points are searchable) and says {@code "status":"completed"};
+ * when some shard does not catch up in time it is 504 {@code consistency_timeout}, the write itself
+ * acknowledged (the message carries its token).
  */
 final class UpsertPointsHandler implements RouteHandler {
 
@@ -56,17 +64,46 @@ final class UpsertPointsHandler implements RouteHandler {
             entries.add(new TopicWriter.Entry(key, UpsertCodec.encodeJson(r)));
         }
         int count = records.size();
+        boolean wait = call.flag("wait");
+        int timeoutMs = services.settings().requestTimeoutMs();
         return WriteFutures.bounded(
                         services.writer().write(services.topics().upserts(), entries),
-                        services.settings().requestTimeoutMs(),
+                        timeoutMs,
                         (delete ? "delete of " : "upsert of ") + count + " point(s)")
-                .thenApply(
+                .thenCompose(
                         offsets -> {
-                            ObjectNode answer = Json.MAPPER.createObjectNode();
-                            answer.put("status", "acknowledged");
-                            answer.put("token", OffsetToken.format(offsets));
-                            answer.putObject("result").put("points", count);
-                            return HttpAnswer.ok(answer);
+                            if (!wait) {
+                                return CompletableFuture.completedFuture(
+                                        answer("acknowledged", offsets, count));
+                            }
+                            return services.searcher()
+                                    .search(
+                                            spec,
+                                            SearchQuery.sync(
+                                                    spec.getName(),
+                                                    offsets,
+                                                    call.millisLeft(timeoutMs)))
+                                    .thenApply(outcome -> waited(outcome, offsets, count));
                         });
+    }
+
+    private static HttpAnswer waited(SearchOutcome outcome, Map<Integer, Long> offsets, int count) {
+        if (!outcome.missingShards().isEmpty()) {
+            throw new ConsistencyTimeoutException(
+                    "the write was acknowledged (token '"
+                            + OffsetToken.format(offsets)
+                            + "') but shards "
+                            + outcome.missingShards()
+                            + " did not apply it within the request timeout");
+        }
+        return answer("completed", offsets, count);
+    }
+
+    private static HttpAnswer answer(String status, Map<Integer, Long> offsets, int count) {
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        answer.put("status", status);
+        answer.put("token", OffsetToken.format(offsets));
+        answer.putObject("result").put("points", count);
+        return HttpAnswer.ok(answer);
     }
 }

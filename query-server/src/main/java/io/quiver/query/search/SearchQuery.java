@@ -26,6 +26,16 @@ public record SearchQuery(
         int timeoutMs,
         Map<Integer, Long> requiredOffsets) {
 
+    /**
+     * A sync: no search, only the wait until every shard has applied {@code requiredOffsets} (k = 0
+     * on the shard RPC). The outcome lists the shards that did not catch up in time as missing.
+     */
+    public static SearchQuery sync(
+            String collection, Map<Integer, Long> requiredOffsets, int timeoutMs) {
+        return new SearchQuery(
+                collection, new float[0], 0, 0, false, null, timeoutMs, requiredOffsets);
+    }
+
     public SearchQuery {
         Objects.requireNonNull(collection, "collection");
         Objects.requireNonNull(vector, "vector");

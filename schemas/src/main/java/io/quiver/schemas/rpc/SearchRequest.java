@@ -9,7 +9,8 @@ import java.util.Objects;
  * to wait until it has applied at least that offset of each upserts-topic partition before
  * searching, for at most {@code timeoutMs}; a shard that cannot catch up in time answers {@link
  * ShardResult.Status#TIMEOUT} instead of stale results. {@code filter} is an optional UTF-8 JSON
- * filter (empty when none).
+ * filter (empty when none). {@code k = 0} asks for no search at all: each shard answers {@code OK}
+ * without hits once it has applied the required offsets (a sync, used for {@code ?wait=true}).
  */
 public final class SearchRequest {
 

@@ -1,0 +1,104 @@
+package io.quiver.job.testing;
+
+import io.quiver.job.JobOptions;
+import io.quiver.job.QuiverJob;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Collections;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.QueryableStateOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.util.TestStreamEnvironment;
+
+/**
+ * A Flink MiniCluster set up as Quiver runs in production: RocksDB with incremental checkpoints
+ * under a test directory, the Queryable State proxy on a free loopback port, the shard server on an
+ * ephemeral port. Submits the real {@link QuiverJob} pipeline.
+ */
+public final class FlinkTestCluster implements AutoCloseable {
+
+    private final Configuration conf;
+    private final MiniCluster cluster;
+    private final int proxyPort;
+
+    private FlinkTestCluster(Configuration conf, MiniCluster cluster, int proxyPort) {
+        this.conf = conf;
+        this.cluster = cluster;
+        this.proxyPort = proxyPort;
+    }
+
+    /** Starts one TaskManager with {@code slots} slots; checkpoints go under {@code dir}. */
+    public static FlinkTestCluster start(Path dir, int slots) throws Exception {
+        int proxyPort = freePort();
+        Configuration conf = new Configuration();
+        conf.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
+        conf.set(QueryableStateOptions.PROXY_PORT_RANGE, String.valueOf(proxyPort));
+        conf.set(QueryableStateOptions.SERVER_PORT_RANGE, String.valueOf(freePort()));
+        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
+        conf.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                dir.resolve("checkpoints").toUri().toString());
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("128m"));
+        conf.setString("quiver.shard-server.port", "0");
+        MiniCluster cluster =
+                new MiniCluster(
+                        new MiniClusterConfiguration.Builder()
+                                .setConfiguration(conf)
+                                .setNumTaskManagers(1)
+                                .setNumSlotsPerTaskManager(slots)
+                                .build());
+        cluster.start();
+        return new FlinkTestCluster(conf, cluster, proxyPort);
+    }
+
+    /** Builds and submits the job, restored from {@code savepoint} when not null. */
+    public JobClient submit(JobOptions options, String savepoint) throws Exception {
+        Configuration jobConf = new Configuration(conf);
+        if (savepoint != null) {
+            jobConf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+        }
+        TestStreamEnvironment env =
+                new TestStreamEnvironment(
+                        cluster,
+                        jobConf,
+                        options.parallelism(),
+                        Collections.emptyList(),
+                        Collections.emptyList());
+        QuiverJob.build(env, options);
+        return env.executeAsync(options.jobName());
+    }
+
+    public MiniCluster miniCluster() {
+        return cluster;
+    }
+
+    public int queryableStateProxyPort() {
+        return proxyPort;
+    }
+
+    /** The REST endpoint (the dashboard's), e.g. {@code http://127.0.0.1:41234}. */
+    public String restUrl() throws Exception {
+        return cluster.getRestAddress().get().toString();
+    }
+
+    @Override
+    public void close() throws Exception {
+        cluster.close();
+    }
+
+    /** A port free on loopback right now. */
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,352 @@
+package io.quiver.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quiver.job.JobOptions;
+import io.quiver.job.testing.FlinkTestCluster;
+import io.quiver.query.QueryServer;
+import io.quiver.schemas.DeadLetterHeaders;
+import io.quiver.schemas.Topics;
+import io.quiver.schemas.avro.Op;
+import io.quiver.schemas.avro.UpsertRecord;
+import io.quiver.schemas.record.UpsertCodec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Everything a user touches, in one JVM: a real Kafka broker, the Flink job on a MiniCluster
+ * (RocksDB, Queryable State) and the query server, driven over HTTP on loopback and with a plain
+ * Kafka producer, and checked against brute force.
+ */
+class QuiverEndToEndITCase {
+
+    private static final int DIM = 16;
+    private static final int SHARDS = 32;
+    private static final Topics TOPICS = new Topics("e2e");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir static Path tmp;
+
+    private static io.quiver.testkit.EmbeddedKafka kafka;
+    private static FlinkTestCluster cluster;
+    private static JobClient job;
+    private static QueryServer server;
+    private static final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        kafka = io.quiver.testkit.EmbeddedKafka.create().start();
+        kafka.createTopic(TOPICS.upserts(), 4);
+        kafka.createTopic(TOPICS.collections(), 1, Map.of("cleanup.policy", "compact"));
+        kafka.createTopic(TOPICS.deadLetters(), 1);
+        cluster = FlinkTestCluster.start(tmp, 2);
+        job =
+                cluster.submit(
+                        JobOptions.builder()
+                                .bootstrapServers(kafka.bootstrapServers())
+                                .topicPrefix(TOPICS.prefix())
+                                .shards(SHARDS)
+                                .parallelism(2)
+                                .jobName("quiver-e2e")
+                                .checkpointInterval(Duration.ofSeconds(5))
+                                .unknownCollectionGrace(Duration.ofSeconds(2))
+                                .build(),
+                        null);
+        server =
+                QueryServer.builder()
+                        .host("127.0.0.1")
+                        .port(0)
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .topicPrefix(TOPICS.prefix())
+                        .shards(SHARDS)
+                        .flinkRestUrl(cluster.restUrl())
+                        .jobName("quiver-e2e")
+                        .queryableStateProxy("127.0.0.1:" + cluster.queryableStateProxyPort())
+                        .requestTimeoutMs(20_000)
+                        .directoryRefreshMs(500)
+                        .build()
+                        .start();
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> call("GET", "/readyz", null).statusCode() == 200);
+    }
+
+    @AfterAll
+    static void stopStack() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+        if (job != null) {
+            job.cancel().get();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void producedAndHttpWrittenPointsAreSearchableExactlyOverHttp() throws Exception {
+        HttpResponse<String> created =
+                call(
+                        "PUT",
+                        "/collections/docs",
+                        "{\"dimension\": " + DIM + ", \"metric\": \"cosine\"}");
+        assertThat(created.statusCode()).isEqualTo(200);
+        assertThat(json(call("GET", "/collections", null)).toString()).contains("\"docs\"");
+
+        Random random = new Random(7);
+        Map<String, float[]> expected = new LinkedHashMap<>();
+        Set<Long> badOffsets = new HashSet<>();
+        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+            for (int i = 0; i < 2000; i++) {
+                String id = "k" + i;
+                float[] v = randomVector(random);
+                expected.put(id, v);
+                UpsertRecord r = record(id, v, "{\"n\":" + i + "}");
+                byte[] value = i % 2 == 0 ? UpsertCodec.encodeJson(r) : UpsertCodec.encodeAvro(r);
+                send(producer, id, value);
+                if (i % 10 == 0) {
+                    // Interleaved bad records: wrong dimension, broken JSON, NaN in Avro.
+                    float[] shortVector = new float[DIM - 1];
+                    byte[][] bad = {
+                        UpsertCodec.encodeJson(record("bad" + i, shortVector, null)),
+                        "{\"collection\": \"docs\", \"id\": ".getBytes(StandardCharsets.UTF_8),
+                        UpsertCodec.encodeAvro(record("nan" + i, nanVector(), null)),
+                    };
+                    for (byte[] b : bad) {
+                        send(producer, "bad", b);
+                    }
+                    badOffsets.add((long) i);
+                }
+            }
+            // Written twice: the second vector wins.
+            for (int i = 0; i < 20; i++) {
+                float[] v = randomVector(random);
+                expected.put("k" + i, v);
+                send(
+                        producer,
+                        "k" + i,
+                        UpsertCodec.encodeAvro(record("k" + i, v, "{\"n\":" + i + "}")));
+            }
+            producer.flush();
+        }
+
+        // Points written over HTTP with ?wait=true are searchable when the answer comes.
+        ArrayNode points = JSON.createArrayNode();
+        for (int i = 0; i < 100; i++) {
+            float[] v = randomVector(random);
+            expected.put("h" + i, v);
+            ObjectNode p = points.addObject().put("id", "h" + i);
+            ArrayNode vec = p.putArray("vector");
+            for (float f : v) {
+                vec.add(f);
+            }
+            p.putObject("payload").put("src", "http");
+        }
+        HttpResponse<String> written =
+                call("PUT", "/collections/docs/points?wait=true", "{\"points\": " + points + "}");
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+        assertThat(json(written).get("status").asText()).isEqualTo("completed");
+        JsonNode own = search(expected.get("h5"), 1, "eventual", null);
+        assertThat(own.at("/result/0/id").asText()).isEqualTo("h5");
+        assertThat(own.at("/result/0/payload/src").asText()).isEqualTo("http");
+
+        // Strong consistency sees every acknowledged produce; results equal brute force.
+        for (int q = 0; q < 20; q++) {
+            float[] query = randomVector(random);
+            JsonNode answer = search(query, 10, "strong", null);
+            assertThat(answer.get("partial").asBoolean()).isFalse();
+            List<String> truth = bruteForce(expected, query, 10);
+            assertThat(ids(answer)).as("query %d", q).isEqualTo(truth);
+            assertThat(answer.at("/result/0/score").floatValue())
+                    .isCloseTo(cosine(expected.get(truth.get(0)), query), within(1e-4f));
+        }
+        for (int i = 0; i < 20; i++) {
+            JsonNode answer = search(expected.get("k" + i), 1, "strong", null);
+            assertThat(answer.at("/result/0/id").asText()).isEqualTo("k" + i);
+            assertThat(answer.at("/result/0/payload/n").asInt()).isEqualTo(i);
+        }
+
+        // Deletes over HTTP, with a session token from the delete's answer.
+        ArrayNode gone = JSON.createArrayNode();
+        for (int i = 0; i < 50; i++) {
+            gone.add("k" + (100 + i));
+            expected.remove("k" + (100 + i));
+        }
+        HttpResponse<String> deleted =
+                call("POST", "/collections/docs/points/delete", "{\"points\": " + gone + "}");
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        String token = json(deleted).get("token").asText();
+        for (int i = 0; i < 50; i += 7) {
+            JsonNode answer = search(randomVector(random), 1000, "session", token);
+            assertThat(ids(answer)).doesNotContain("k" + (100 + i)).hasSize(1000);
+        }
+        float[] query = randomVector(random);
+        assertThat(ids(search(query, 10, "session", token)))
+                .isEqualTo(bruteForce(expected, query, 10));
+
+        // Every bad record is in the dead-letter topic with its reason; the job kept running.
+        List<ConsumerRecord<byte[], byte[]>> letters =
+                kafka.consumeAll(
+                        TOPICS.deadLetters(), badOffsets.size() * 3, Duration.ofSeconds(60));
+        Map<String, Integer> reasons = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : letters) {
+            String code =
+                    new String(
+                            r.headers().lastHeader(DeadLetterHeaders.REASON_CODE).value(),
+                            StandardCharsets.UTF_8);
+            reasons.merge(code, 1, Integer::sum);
+        }
+        assertThat(reasons)
+                .containsEntry("DIMENSION_MISMATCH", badOffsets.size())
+                .containsEntry("MALFORMED_JSON", badOffsets.size())
+                .containsEntry("NON_FINITE_COMPONENT", badOffsets.size());
+    }
+
+    @Test
+    void badHttpInputIsAnsweredWithJsonErrors() throws Exception {
+        assertError(call("POST", "/collections/none/points/search", "{\"vector\":[1]}"), 404);
+        assertError(call("PUT", "/collections/x", "{\"dimension\": 0, \"metric\": \"l2\"}"), 422);
+        assertError(call("PUT", "/collections/x", "{not json"), 400);
+        assertError(call("DELETE", "/healthz", null), 405);
+    }
+
+    private static void assertError(HttpResponse<String> r, int status) throws Exception {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        JsonNode body = json(r);
+        assertThat(body.get("status").asText()).isEqualTo("error");
+        assertThat(body.at("/error/message").asText()).isNotBlank();
+    }
+
+    private static JsonNode search(float[] vector, int limit, String consistency, String token)
+            throws Exception {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode vec = body.putArray("vector");
+        for (float f : vector) {
+            vec.add(f);
+        }
+        body.put("limit", limit).put("with_payload", true).put("consistency", consistency);
+        if (token != null) {
+            body.put("token", token);
+        }
+        HttpResponse<String> r = call("POST", "/collections/docs/points/search", body.toString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return json(r);
+    }
+
+    private static HttpResponse<String> call(String method, String path, String body)
+            throws Exception {
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                        .timeout(Duration.ofSeconds(30));
+        b.method(
+                method,
+                body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> r) throws Exception {
+        return JSON.readTree(r.body());
+    }
+
+    private static List<String> ids(JsonNode answer) {
+        List<String> ids = new ArrayList<>();
+        answer.get("result").forEach(h -> ids.add(h.get("id").asText()));
+        return ids;
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, String id, byte[] value) {
+        producer.send(
+                new ProducerRecord<>(
+                        TOPICS.upserts(),
+                        Topics.pointKey("docs", id).getBytes(StandardCharsets.UTF_8),
+                        value));
+    }
+
+    private static UpsertRecord record(String id, float[] v, String payload) {
+        List<Float> vector = new ArrayList<>(v.length);
+        for (float f : v) {
+            vector.add(f);
+        }
+        return UpsertRecord.newBuilder()
+                .setCollection("docs")
+                .setId(id)
+                .setOp(Op.UPSERT)
+                .setVector(vector)
+                .setPayload(payload)
+                .setVersion(null)
+                .build();
+    }
+
+    private static float[] randomVector(Random random) {
+        float[] v = new float[DIM];
+        for (int i = 0; i < DIM; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    private static float[] nanVector() {
+        float[] v = new float[DIM];
+        v[3] = Float.NaN;
+        return v;
+    }
+
+    private static List<String> bruteForce(Map<String, float[]> points, float[] query, int k) {
+        List<Map.Entry<String, float[]>> all = new ArrayList<>(points.entrySet());
+        all.sort(
+                Comparator.<Map.Entry<String, float[]>>comparingDouble(
+                                e -> -cosine(e.getValue(), query))
+                        .thenComparing(Map.Entry::getKey));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < k && i < all.size(); i++) {
+            out.add(all.get(i).getKey());
+        }
+        return out;
+    }
+
+    private static float cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return (float) (dot / Math.sqrt(na * nb));
+    }
+}
