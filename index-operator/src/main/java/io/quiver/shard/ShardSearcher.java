@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A request with required offsets waits until every asked shard that lives here has applied
  * them: it is re-checked every {@link #RECHECK_MILLIS} ms on a timer, so no thread blocks while
- * waiting, and answered {@code TIMEOUT} for the shards still behind at its deadline. A request
- * with {@code k = 0} is a sync: once the offsets are reached it answers {@code OK} with no hits.
+ * waiting, and answered {@code TIMEOUT} for the shards still behind at its deadline. A request with
+ * {@code k = 0} is a sync: once the offsets are reached it answers {@code OK} with no hits.
  */
 public final class ShardSearcher {
 
