@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
  * (float32, plus about 100 bytes of id bookkeeping per point) and every payload once more (its
  * UTF-8 JSON) next to RocksDB's copy; size TaskManager heaps for both.
  *
+ * <p>Metrics per subtask (vectors, applied upserts and deletes, ingest and search rates, search
+ * latency, restore duration, index heap bytes, owned shards) are listed on {@link IndexMetrics}.
+ *
  * <p>Upsert rule: last writer wins in arrival order, which is (partition, offset) order per id as
  * long as producers key records by {@code collection/id} (then a point's records share a
  * partition). A write carrying a version is ignored when the stored record has a strictly greater
@@ -85,6 +88,9 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     private transient ValueState<byte[]> status;
     private transient ShardServer server;
     private transient ShardWriter writer;
+    private transient IndexMetrics metrics;
+    private transient long restoredRecords;
+    private transient long restoreMillis;
 
     public IndexOperator(int numShards, int maxParallelism, IndexFactory indexFactory) {
         new ShardKeys(numShards, maxParallelism); // validates early, at job build time
@@ -148,12 +154,13 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
         }
         if (context.isRestored()) {
             long start = System.nanoTime();
-            long restored = restore();
+            restoredRecords = restore();
+            restoreMillis = (System.nanoTime() - start) / 1_000_000;
             LOG.info(
                     "restored {} records into {} shards in {} ms",
-                    restored,
+                    restoredRecords,
                     owned.size(),
-                    (System.nanoTime() - start) / 1_000_000);
+                    restoreMillis);
         }
     }
 
@@ -204,24 +211,15 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     public void open() throws Exception {
         super.open();
         Configuration conf = getRuntimeContext().getTaskManagerRuntimeInfo().getConfiguration();
+        // Registered before the shards are published, so no search goes unmeasured.
+        metrics = IndexMetrics.register(getMetricGroup(), owned.values());
+        metrics.restored(restoredRecords, restoreMillis);
+        writer = new ShardWriter(records, specs, applied, indexFactory, metrics);
         server = ShardServer.acquire(ShardServerOptions.host(conf), ShardServerOptions.port(conf));
         for (LiveShard shard : owned.values()) {
             shard.setReady(true);
             server.registry().register(shard);
         }
-        writer =
-                new ShardWriter(
-                        records,
-                        specs,
-                        applied,
-                        indexFactory,
-                        getMetricGroup().counter("upserts"),
-                        getMetricGroup().counter("deletes"),
-                        getMetricGroup().counter("staleWrites"),
-                        getMetricGroup().counter("rejectedOps"));
-        getMetricGroup().gauge("vectors", this::vectorCount);
-        getMetricGroup().gauge("searches", this::searchCount);
-        getMetricGroup().gauge("shards", () -> owned.size());
         publishStatus(getProcessingTimeService().getCurrentProcessingTime());
         getProcessingTimeService()
                 .scheduleWithFixedDelay(
@@ -283,27 +281,16 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
         }
     }
 
+    /** This subtask's metrics; for tests. */
+    IndexMetrics metrics() {
+        return metrics;
+    }
+
     /** The status last published for {@code shard}, or null; for tests. */
     ShardStatus publishedStatus(int shard) throws Exception {
         setCurrentKey(shardKeys.keyOf(shard));
         byte[] bytes = status.value();
         return bytes == null ? null : ShardStatus.fromBytes(bytes);
-    }
-
-    private long vectorCount() {
-        long n = 0;
-        for (LiveShard s : owned.values()) {
-            n += s.vectorCount();
-        }
-        return n;
-    }
-
-    private long searchCount() {
-        long n = 0;
-        for (LiveShard s : owned.values()) {
-            n += s.searches();
-        }
-        return n;
     }
 
     private List<Integer> shardNumbers() {

@@ -10,7 +10,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.metrics.Counter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,28 +28,19 @@ final class ShardWriter {
     private final MapState<String, byte[]> specs;
     private final MapState<Integer, Long> applied;
     private final IndexFactory indexFactory;
-    private final Counter upserts;
-    private final Counter deletes;
-    private final Counter staleWrites;
-    private final Counter rejected;
+    private final IndexMetrics metrics;
 
     ShardWriter(
             MapState<String, StoredRecord> records,
             MapState<String, byte[]> specs,
             MapState<Integer, Long> applied,
             IndexFactory indexFactory,
-            Counter upserts,
-            Counter deletes,
-            Counter staleWrites,
-            Counter rejected) {
+            IndexMetrics metrics) {
         this.records = records;
         this.specs = specs;
         this.applied = applied;
         this.indexFactory = indexFactory;
-        this.upserts = upserts;
-        this.deletes = deletes;
-        this.staleWrites = staleWrites;
-        this.rejected = rejected;
+        this.metrics = metrics;
     }
 
     void apply(LiveShard shard, ShardOp op) throws Exception {
@@ -82,21 +72,21 @@ final class ShardWriter {
             // Decode sends the spec before the first record on the same channel, so this only
             // happens when a collection was deleted or changed dimension while records of the
             // old definition were in flight: they no longer fit and are dropped.
-            rejected.inc();
+            metrics.rejectedOps.inc();
             return;
         }
         String key = storeKey(op.collection, op.id);
         if (op.version != ShardOp.NO_VERSION) {
             StoredRecord old = records.get(key);
             if (old != null && old.version > op.version) {
-                staleWrites.inc();
+                metrics.staleWrites.inc();
                 return;
             }
         }
         records.put(
                 key, new StoredRecord(op.vector, op.payload, op.version, op.partition, op.offset));
         collection.upsert(op.id, op.vector, op.payload);
-        upserts.inc();
+        metrics.applied(metrics.upserts);
     }
 
     private void delete(LiveShard shard, ShardOp op) throws Exception {
@@ -106,7 +96,7 @@ final class ShardWriter {
             return;
         }
         if (op.version != ShardOp.NO_VERSION && old.version > op.version) {
-            staleWrites.inc();
+            metrics.staleWrites.inc();
             return;
         }
         records.remove(key);
@@ -114,7 +104,7 @@ final class ShardWriter {
         if (collection != null) {
             collection.delete(op.id);
         }
-        deletes.inc();
+        metrics.applied(metrics.deletes);
     }
 
     /**

@@ -3,23 +3,31 @@ package io.quiver.shard;
 import io.quiver.index.VectorIndex;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
- * One collection's searchable data inside one shard: its index and the payloads by id (so a search
- * can answer {@code with_payload} without touching Flink state, which is not thread-safe).
+ * One collection's searchable data inside one shard: its index and, by id, each point's vector as
+ * written and its payload (so a search, a point lookup or a count can answer without touching Flink
+ * state, which is not thread-safe).
  *
- * <p>Memory: payloads are kept on heap as their UTF-8 JSON bytes, at most 64 KiB each; a collection
- * with large payloads costs their full size twice (RocksDB holds the durable copy).
+ * <p>Memory: payloads are kept on heap as their UTF-8 JSON bytes, at most 64 KiB each, and vectors
+ * as written (the index may hold another, normalized or quantized, form); a collection costs its
+ * vectors and payloads once more on heap than RocksDB holds durably.
  *
- * <p>The index task thread writes, shard server threads read.
+ * <p>The index task thread writes, shard server threads read. A reader may see a point's new vector
+ * in the index a moment before its stored vector and payload change (or the other way round); each
+ * is consistent on its own.
  */
 public final class LiveCollection {
+
+    /** What is kept per live point besides the index. */
+    private record Point(float[] vector, byte[] payload) {}
 
     private final String name;
     private volatile byte[] spec;
     private volatile int defaultEf;
     private final VectorIndex index;
-    private final Map<String, byte[]> payloads = new ConcurrentHashMap<>();
+    private final Map<String, Point> points = new ConcurrentHashMap<>();
 
     /**
      * @param defaultEf the search candidate list size used when a request leaves {@code ef} at 0
@@ -57,30 +65,61 @@ public final class LiveCollection {
 
     /** The payload of {@code id}, or null. */
     public byte[] payload(String id) {
-        return payloads.get(id);
+        Point p = points.get(id);
+        return p == null ? null : p.payload();
     }
 
-    /** Writer only. */
+    /** The vector of {@code id} as written, or null when the point is absent; do not modify. */
+    public float[] vector(String id) {
+        Point p = points.get(id);
+        return p == null ? null : p.vector();
+    }
+
+    /**
+     * The ids whose current payload passes {@code filter}, for {@link VectorIndex#search}. A point
+     * upserted while a search runs may be judged by its previous payload for that one search.
+     */
+    public Predicate<String> passing(PayloadFilter filter) {
+        return id -> filter.test(payload(id));
+    }
+
+    /**
+     * The exact number of live points whose payload passes {@code filter} (every point when null).
+     * Runs over all points: O(n) payload reads with a filter.
+     */
+    public long count(PayloadFilter filter) {
+        if (filter == null) {
+            return points.size();
+        }
+        long n = 0;
+        for (Point p : points.values()) {
+            if (filter.test(p.payload())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Writer only. {@code vector} is kept as given: the caller must not modify it afterwards. */
     public void upsert(String id, float[] vector, byte[] payload) {
         index.upsert(id, vector);
-        if (payload == null) {
-            payloads.remove(id);
-        } else {
-            payloads.put(id, payload);
-        }
+        points.put(id, new Point(vector, payload));
     }
 
     /** Writer only. */
     public void delete(String id) {
         index.delete(id);
-        payloads.remove(id);
+        points.remove(id);
     }
 
-    /** Heap bytes of the index plus the payloads. */
+    /** Heap bytes of the index plus the stored vectors and payloads. */
     public long ramBytesUsed() {
         long bytes = index.ramBytesUsed();
-        for (byte[] p : payloads.values()) {
-            bytes += 16 + p.length + 48;
+        for (Point p : points.values()) {
+            bytes += 16 + 4L * p.vector().length + 16 + 48 + 16;
+            if (p.payload() != null) {
+                bytes += 16 + p.payload().length;
+            }
         }
         return bytes;
     }

@@ -3,6 +3,7 @@ package io.quiver.shard;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
 
 /**
  * What the shard server can see of one shard owned by an index operator in this JVM: its
@@ -19,6 +20,7 @@ public final class LiveShard {
     private final AtomicLong searches = new AtomicLong();
     private volatile AppliedOffsets applied = AppliedOffsets.EMPTY;
     private volatile boolean ready;
+    private volatile LongConsumer searchObserver = nanos -> {};
 
     public LiveShard(int shard) {
         this.shard = shard;
@@ -77,6 +79,20 @@ public final class LiveShard {
     /** Counts one search served, for the operator's metrics. */
     public void countSearch() {
         searches.incrementAndGet();
+    }
+
+    /**
+     * Counts one search served that took {@code nanos} and hands the duration to the observer the
+     * owning operator set; called from shard server threads, so the observer must be thread-safe.
+     */
+    public void countSearch(long nanos) {
+        searches.incrementAndGet();
+        searchObserver.accept(nanos);
+    }
+
+    /** Sets who hears of every timed search (the operator's latency histogram). */
+    public void observeSearches(LongConsumer observer) {
+        searchObserver = observer;
     }
 
     public long searches() {

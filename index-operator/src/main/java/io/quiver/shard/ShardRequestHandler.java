@@ -6,18 +6,21 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
+import io.quiver.schemas.rpc.CountRequest;
+import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.RpcCodec;
 import io.quiver.schemas.rpc.RpcFormatException;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reads one shard RPC frame body (the length prefix already stripped), hands searches to the {@link
- * ShardSearcher} and writes the answer. A frame it cannot read is answered with an ERROR frame and
- * the connection stays open; only a frame over the size limit closes it, because the stream cannot
- * be resynchronized after one.
+ * ShardSearcher} and point lookups and counts to its {@link ShardLookups}, and writes the answer. A
+ * frame it cannot read is answered with an ERROR frame and the connection stays open; only a frame
+ * over the size limit closes it, because the stream cannot be resynchronized after one.
  */
 final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
@@ -39,17 +42,35 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
             writeError(ctx.channel(), requestId, e.getMessage(), false);
             return;
         }
-        if (!(message instanceof SearchRequest)) {
+        Channel channel = ctx.channel();
+        if (message instanceof SearchRequest search) {
+            searcher.submit(search, response -> write(channel, response));
+        } else if (message instanceof GetPointRequest get) {
+            searcher.lookups()
+                    .submit(
+                            get,
+                            response ->
+                                    write(
+                                            channel,
+                                            response.requestId(),
+                                            out -> RpcCodec.writePoint(response, out)));
+        } else if (message instanceof CountRequest count) {
+            searcher.lookups()
+                    .submit(
+                            count,
+                            response ->
+                                    write(
+                                            channel,
+                                            response.requestId(),
+                                            out -> RpcCodec.writeCounts(response, out)));
+        } else {
             writeError(
-                    ctx.channel(),
+                    channel,
                     requestId,
-                    "a shard server only accepts SEARCH messages, got "
+                    "a shard server only accepts SEARCH, GET and COUNT messages, got "
                             + message.getClass().getSimpleName(),
                     false);
-            return;
         }
-        Channel channel = ctx.channel();
-        searcher.submit((SearchRequest) message, response -> write(channel, response));
     }
 
     @Override
@@ -63,13 +84,17 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     private static void write(Channel channel, SearchResponse response) {
+        write(channel, response.requestId(), out -> RpcCodec.writeResponse(response, out));
+    }
+
+    private static void write(Channel channel, long requestId, Consumer<ByteBuf> encoder) {
         ByteBuf out = channel.alloc().buffer();
         try {
-            RpcCodec.writeResponse(response, out);
+            encoder.accept(out);
         } catch (RuntimeException e) {
             out.release();
-            LOG.warn("cannot encode the response to request {}", response.requestId(), e);
-            writeError(channel, response.requestId(), "cannot encode response: " + e, false);
+            LOG.warn("cannot encode the response to request {}", requestId, e);
+            writeError(channel, requestId, "cannot encode response: " + e, false);
             return;
         }
         channel.writeAndFlush(out);

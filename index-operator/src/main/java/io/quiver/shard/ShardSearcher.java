@@ -2,6 +2,7 @@ package io.quiver.shard;
 
 import io.quiver.index.SearchHits;
 import io.quiver.schemas.Limits;
+import io.quiver.schemas.filter.FilterException;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.ShardResult;
@@ -35,12 +36,19 @@ public final class ShardSearcher {
     private final ShardRegistry registry;
     private final Executor searchExecutor;
     private final ScheduledExecutorService timer;
+    private final ShardLookups lookups;
 
     public ShardSearcher(
             ShardRegistry registry, Executor searchExecutor, ScheduledExecutorService timer) {
         this.registry = registry;
         this.searchExecutor = searchExecutor;
         this.timer = timer;
+        this.lookups = new ShardLookups(registry, searchExecutor);
+    }
+
+    /** Point lookups and counts over the same registry, on the same executor. */
+    ShardLookups lookups() {
+        return lookups;
     }
 
     /**
@@ -101,14 +109,25 @@ public final class ShardSearcher {
         if (problem != null) {
             return allFailed(request, Status.ERROR, problem);
         }
+        PayloadFilter filter = null;
+        if (request.filter().length > 0) {
+            try {
+                filter = PayloadFilter.parse(request.filter());
+            } catch (FilterException e) {
+                return allFailed(request, Status.ERROR, "invalid filter: " + e.getMessage());
+            }
+        }
         List<ShardResult> results = new ArrayList<>(request.shards().length);
         for (int s : request.shards()) {
-            results.add(searchShard(s, request));
+            results.add(searchShard(s, request, filter));
         }
         return new SearchResponse(request.requestId(), results);
     }
 
-    private ShardResult searchShard(int s, SearchRequest request) {
+    /**
+     * @param filter the request's compiled filter, or null
+     */
+    private ShardResult searchShard(int s, SearchRequest request, PayloadFilter filter) {
         LiveShard shard = registry.get(s);
         if (shard == null) {
             return ShardResult.failed(s, Status.NOT_HERE, "shard " + s + " is not on this server");
@@ -166,15 +185,27 @@ public final class ShardSearcher {
         }
         try {
             int ef = request.ef() > 0 ? request.ef() : collection.defaultEf();
-            SearchHits hits = collection.index().search(request.vector(), request.k(), ef, null);
-            shard.countSearch();
+            long started = System.nanoTime();
+            SearchHits hits =
+                    collection
+                            .index()
+                            .search(
+                                    request.vector(),
+                                    request.k(),
+                                    ef,
+                                    filter == null ? null : collection.passing(filter));
+            shard.countSearch(System.nanoTime() - started);
             String[] ids = new String[hits.size()];
             float[] scores = new float[hits.size()];
             byte[][] payloads = new byte[hits.size()][];
+            float[][] vectors = request.withVector() ? new float[hits.size()][] : null;
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = hits.id(i);
                 scores[i] = hits.score(i);
                 payloads[i] = request.withPayload() ? collection.payload(ids[i]) : null;
+                if (vectors != null) {
+                    vectors[i] = collection.vector(ids[i]);
+                }
             }
             return new ShardResult(
                     s,
@@ -184,7 +215,8 @@ public final class ShardSearcher {
                     applied.offsets(),
                     ids,
                     scores,
-                    payloads);
+                    payloads,
+                    vectors);
         } catch (RuntimeException e) {
             LOG.warn("search on shard {} collection '{}' failed", s, request.collection(), e);
             return ShardResult.failed(s, Status.ERROR, "search failed: " + e);
@@ -194,9 +226,6 @@ public final class ShardSearcher {
     private static String checkRequest(SearchRequest request) {
         if (request.k() < 0 || request.k() > Limits.MAX_SEARCH_LIMIT) {
             return "k must be between 0 and " + Limits.MAX_SEARCH_LIMIT + ", got " + request.k();
-        }
-        if (request.filter().length > 0) {
-            return "filters are not supported by this shard server yet";
         }
         for (float f : request.vector()) {
             if (!Float.isFinite(f)) {

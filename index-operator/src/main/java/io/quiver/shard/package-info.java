@@ -8,7 +8,11 @@
  * shard gets one result: {@code OK} with hits and the offsets applied when it searched, {@code
  * NOT_HERE} (rediscover), {@code RECOVERING} (retry), {@code UNKNOWN_COLLECTION}, {@code TIMEOUT}
  * (required offsets not reached in time) or {@code ERROR} (bad query, with a message). A frame that
- * cannot be read is answered with an ERROR frame. Applied offsets are inclusive: offset {@code o}
- * of partition {@code p} means every record at or below {@code o} is searchable (or was refused).
+ * cannot be read is answered with an ERROR frame. A SEARCH's filter is compiled once per request
+ * ({@code PayloadFilter}) and applied to each candidate's payload. GET frames read one point of one
+ * shard (its vector as written and payload); COUNT frames count live points per shard, optionally
+ * filtered; both answer what is applied now, with the same statuses. Applied offsets are inclusive:
+ * offset {@code o} of partition {@code p} means every record at or below {@code o} is searchable
+ * (or was refused).
  */
 package io.quiver.shard;

@@ -168,6 +168,38 @@ class IndexOperatorTest {
         assertThat(score("p10", 10, 10)).isZero();
     }
 
+    @Test
+    void metricsCountAppliedOpsSearchesAndTheRestore() throws Exception {
+        process(ShardOp.collection(KEY, "docs", L2_SPEC));
+        process(upsert("a", 1, 1, 5, null));
+        process(upsert("b", 2, 2, ShardOp.NO_VERSION, null));
+        process(upsert("a", 0, 0, 3, null)); // stale
+        process(ShardOp.delete(KEY, "docs", "b", ShardOp.NO_VERSION, 0, 4));
+        process(ShardOp.delete(KEY, "docs", "never-written", ShardOp.NO_VERSION, 0, 5));
+        IndexMetrics metrics = ((IndexOperator) harness.getOperator()).metrics();
+        assertThat(metrics.upserts.getCount()).isEqualTo(2);
+        assertThat(metrics.deletes.getCount()).isEqualTo(1);
+        assertThat(metrics.staleWrites.getCount()).isEqualTo(1);
+        assertThat(metrics.ingestRate.getCount()).isEqualTo(3);
+        assertThat(metrics.restoreMillis()).isZero();
+
+        // The shard server reports each search through the live shard, from its own threads.
+        LiveShard live = server.registry().get(SHARD);
+        live.countSearch(1_500_000);
+        live.countSearch(2_500_000);
+        assertThat(live.searches()).isEqualTo(2);
+        assertThat(metrics.searchLatencyMicros.getCount()).isEqualTo(2);
+        assertThat(metrics.searchLatencyMicros.getStatistics().getMax()).isEqualTo(2500);
+
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+        harness = open(snapshot);
+        IndexMetrics restored = ((IndexOperator) harness.getOperator()).metrics();
+        assertThat(restored.restoreMillis()).isGreaterThanOrEqualTo(0);
+        assertThat(restored.restoredRecords()).isEqualTo(1);
+        assertThat(restored.upserts.getCount()).isZero(); // counters start over per run
+    }
+
     private KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> open(
             OperatorSubtaskState restoreFrom) throws Exception {
         KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> h =

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.quiver.schemas.rpc.CountRequest;
+import io.quiver.schemas.rpc.CountResponse;
+import io.quiver.schemas.rpc.GetPointRequest;
+import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.RpcCodec;
 import io.quiver.schemas.rpc.RpcError;
 import io.quiver.schemas.rpc.SearchRequest;
@@ -151,7 +155,7 @@ class ShardRequestHandlerTest {
         RpcCodec.writeError(12, "not a request", body);
         channel.writeInbound(framed(body));
         RpcError error = (RpcError) readFrame();
-        assertThat(error.message()).contains("only accepts SEARCH messages");
+        assertThat(error.message()).contains("only accepts SEARCH, GET and COUNT messages");
         assertThat(error.requestId()).isEqualTo(12);
     }
 
@@ -165,6 +169,108 @@ class ShardRequestHandlerTest {
         assertThat(error.message()).contains("frame too large");
         channel.runPendingTasks();
         assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void getsAPointWithItsVectorAsWrittenAndItsPayload() {
+        GetPointResponse a = get("docs", ShardFixtures.SHARD, "a");
+        assertThat(a.requestId()).isEqualTo(5);
+        assertThat(a.status()).isEqualTo(Status.OK);
+        assertThat(a.found()).isTrue();
+        assertThat(a.vector()).containsExactly(0f, 0f);
+        assertThat(new String(a.payload(), StandardCharsets.UTF_8)).isEqualTo("{\"k\":1}");
+        GetPointResponse b = get("docs", ShardFixtures.SHARD, "b");
+        assertThat(b.vector()).containsExactly(1f, 0f);
+        assertThat(b.payload()).isNull();
+    }
+
+    @Test
+    void aMissingPointIsNotFoundAndOtherShardsSayWhy() {
+        GetPointResponse none = get("docs", ShardFixtures.SHARD, "zz");
+        assertThat(none.status()).isEqualTo(Status.OK);
+        assertThat(none.found()).isFalse();
+        assertThat(get("nope", ShardFixtures.SHARD, "a").status())
+                .isEqualTo(Status.UNKNOWN_COLLECTION);
+        GetPointResponse elsewhere = get("docs", 9, "a");
+        assertThat(elsewhere.status()).isEqualTo(Status.NOT_HERE);
+        assertThat(elsewhere.message()).isEqualTo("shard 9 is not on this server");
+        registry.get(ShardFixtures.SHARD).setReady(false);
+        assertThat(get("docs", ShardFixtures.SHARD, "a").status()).isEqualTo(Status.RECOVERING);
+    }
+
+    @Test
+    void countsExactlyWithAndWithoutAFilter() {
+        assertThat(count("docs", "").shards())
+                .containsExactly(new CountResponse.Count(ShardFixtures.SHARD, Status.OK, "", 3));
+        assertThat(
+                        count("docs", "{\"must\":[{\"key\":\"k\",\"match\":{\"value\":1}}]}")
+                                .shards()
+                                .get(0)
+                                .count())
+                .isEqualTo(1);
+        assertThat(
+                        count("docs", "{\"must_not\":[{\"key\":\"k\",\"match\":{\"value\":1}}]}")
+                                .shards()
+                                .get(0)
+                                .count())
+                .isEqualTo(2);
+        CountResponse.Count unknown = count("nope", "").shards().get(0);
+        assertThat(unknown.status()).isEqualTo(Status.UNKNOWN_COLLECTION);
+        assertThat(unknown.count()).isZero();
+    }
+
+    @Test
+    void aCountWithAnInvalidFilterIsAnErrorNamingIt() {
+        CountResponse.Count c = count("docs", "{\"must\":[{\"key\":\"k\"}]}").shards().get(0);
+        assertThat(c.status()).isEqualTo(Status.ERROR);
+        assertThat(c.message()).startsWith("invalid filter: filter.must[0]: a condition on 'k'");
+    }
+
+    @Test
+    void answersVectorsAsWrittenWhenAsked() {
+        SearchResponse response =
+                (SearchResponse)
+                        roundTrip(
+                                new SearchRequest(
+                                        8,
+                                        "docs",
+                                        new int[] {ShardFixtures.SHARD},
+                                        2,
+                                        0,
+                                        false,
+                                        true,
+                                        new float[] {0.9f, 0},
+                                        1000,
+                                        null,
+                                        null,
+                                        null));
+        ShardResult r = response.shards().get(0);
+        assertThat(r.ids()).containsExactly("b", "a");
+        assertThat(r.vectors()[0]).containsExactly(1f, 0f);
+        assertThat(r.vectors()[1]).containsExactly(0f, 0f);
+        assertThat(r.payloads()[1]).isNull();
+    }
+
+    private GetPointResponse get(String collection, int shard, String id) {
+        ByteBuf body = Unpooled.buffer();
+        RpcCodec.writeGet(new GetPointRequest(5, collection, shard, id), body);
+        channel.writeInbound(framed(body));
+        return (GetPointResponse) readFrame();
+    }
+
+    private CountResponse count(String collection, String filter) {
+        ByteBuf body = Unpooled.buffer();
+        RpcCodec.writeCount(
+                new CountRequest(
+                        6,
+                        collection,
+                        new int[] {ShardFixtures.SHARD},
+                        filter.getBytes(StandardCharsets.UTF_8)),
+                body);
+        channel.writeInbound(framed(body));
+        CountResponse r = (CountResponse) readFrame();
+        assertThat(r.requestId()).isEqualTo(6);
+        return r;
     }
 
     private static SearchRequest request(int[] shards, String collection, int k) {

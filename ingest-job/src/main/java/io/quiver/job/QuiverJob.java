@@ -21,6 +21,7 @@ import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.QueryableStateOptions;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
@@ -213,11 +214,14 @@ public final class QuiverJob implements Callable<Integer> {
         }
         build(env, options);
         LOG.info(
-                "starting job '{}' on topics {}.* with {} shards, parallelism {}",
+                "starting job '{}' on topics {}.* with {} shards, parallelism {}, {}",
                 options.jobName(),
                 options.topics().prefix(),
                 options.shards(),
-                options.parallelism());
+                options.parallelism(),
+                conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH)
+                        .map(path -> "restoring its state from " + path)
+                        .orElse("without state to restore"));
         env.execute(options.jobName());
         return 0;
     }

@@ -3,6 +3,7 @@ package io.quiver.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quiver.job.testing.FlinkTestCluster;
 import io.quiver.schemas.DeadLetterHeaders;
 import io.quiver.schemas.Topics;
@@ -20,6 +21,10 @@ import io.quiver.schemas.rpc.ShardResult;
 import io.quiver.schemas.status.ShardStatus;
 import io.quiver.testkit.EmbeddedKafka;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,6 +81,7 @@ class QuiverJobITCase {
     private static JobClient job;
     private static QueryableStateClient qs;
     private static final AtomicLong requestIds = new AtomicLong();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void startBrokerClusterAndJob() throws Exception {
@@ -273,6 +279,16 @@ class QuiverJobITCase {
                         shards, collection, randomVector(random), 1000, partitions, offsets);
         assertThat(ids(all)).doesNotContain("p0", "p1", "p49").hasSize(1000);
         assertThat(totalVectors()).isEqualTo(expected.size());
+        // The index operator's metrics as the dashboard shows them, per subtask over REST.
+        awaitIndexMetricSum("vectors", expected.size());
+        awaitIndexMetricSum("shards", SHARDS);
+        awaitIndexMetricSum("deletes", 50);
+        assertThat(indexMetricSum("searches")).isGreaterThanOrEqualTo(SHARDS);
+        // A histogram shows over REST as _min, _max, _mean, _median, _p75 ... _p999, _stddev.
+        assertThat(indexMetricSum("searchLatencyMicros_p99")).isNotNegative();
+        assertThat(indexMetricSum("searchRate")).isNotNegative();
+        assertThat(indexMetricSum("ingestRate")).isNotNegative();
+        assertThat(indexMetricSum("indexHeapBytes")).isPositive();
 
         List<ConsumerRecord<byte[], byte[]>> letters =
                 kafka.consumeAll(TOPICS.deadLetters(), 200, Duration.ofSeconds(60));
@@ -311,6 +327,62 @@ class QuiverJobITCase {
             assertThat(ids(hits)).isEqualTo(bruteForceCosine(expected, query, 10));
         }
         assertThat(totalVectors()).isEqualTo(expected.size());
+        awaitIndexMetricSum("restoredRecords", expected.size());
+        awaitIndexMetricSum("vectors", expected.size());
+        assertThat(indexMetricSum("restoreDurationMs")).isGreaterThanOrEqualTo(0);
+    }
+
+    // ---------------------------------------------------------------- metrics over REST
+
+    /** Polls until {@link #indexMetricSum} of {@code name} equals {@code expected}. */
+    private static void awaitIndexMetricSum(String name, double expected) {
+        await("index." + name + " summed over the subtasks equals " + expected)
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> indexMetricSum(name) == expected);
+    }
+
+    /**
+     * The sum over the index operator's subtasks of its metric {@code name}, read from the vertex's
+     * metrics as {@code <subtask>.index.<name>}; throws while a subtask has not reported it yet.
+     */
+    private static double indexMetricSum(String name) throws Exception {
+        String jobUrl = cluster.restUrl() + "/jobs/" + job.getJobID();
+        JsonNode index = null;
+        for (JsonNode vertex : getJson(jobUrl).get("vertices")) {
+            if (vertex.get("name").asText().equals("index")) {
+                index = vertex;
+            }
+        }
+        assertThat(index).as("the job has a vertex named 'index'").isNotNull();
+        int parallelism = index.get("parallelism").asInt();
+        List<String> ids = new ArrayList<>();
+        for (int subtask = 0; subtask < parallelism; subtask++) {
+            ids.add(subtask + ".index." + name);
+        }
+        String metricsUrl = jobUrl + "/vertices/" + index.get("id").asText() + "/metrics";
+        JsonNode values = getJson(metricsUrl + "?get=" + String.join(",", ids));
+        if (values.size() != parallelism) {
+            throw new IllegalStateException(
+                    "metrics " + ids + " not reported yet; available: " + getJson(metricsUrl));
+        }
+        double sum = 0;
+        for (JsonNode value : values) {
+            sum += Double.parseDouble(value.get("value").asText());
+        }
+        return sum;
+    }
+
+    private static JsonNode getJson(String url) throws Exception {
+        HttpResponse<String> response =
+                HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("GET %s: %s", url, response.body()).isEqualTo(200);
+        return UpsertCodec.mapper().readTree(response.body());
     }
 
     // ---------------------------------------------------------------- shard discovery and RPC

@@ -198,6 +198,80 @@ class QuiverEndToEndITCase {
             assertThat(answer.at("/result/0/payload/n").asInt()).isEqualTo(i);
         }
 
+        // Filters on payload fields equal the brute-force filtered top-k.
+        String filter =
+                "{\"must\": [{\"key\": \"n\", \"range\": {\"lt\": 200}}],"
+                        + " \"must_not\": [{\"key\": \"n\", \"match\": {\"value\": 5}}]}";
+        Map<String, float[]> passing = new LinkedHashMap<>();
+        for (int i = 0; i < 200; i++) {
+            if (i != 5) {
+                passing.put("k" + i, expected.get("k" + i));
+            }
+        }
+        for (int q = 0; q < 5; q++) {
+            float[] vector = randomVector(random);
+            JsonNode answer = search(vector, 10, "strong", null, filter);
+            assertThat(ids(answer))
+                    .as("filtered query %d", q)
+                    .isEqualTo(bruteForce(passing, vector, 10));
+        }
+        JsonNode one =
+                search(
+                        randomVector(random),
+                        10,
+                        "eventual",
+                        null,
+                        "{\"must\": [{\"key\": \"n\", \"match\": {\"value\": 1234}}]}");
+        assertThat(ids(one)).containsExactly("k1234");
+
+        // Point reads and exact counts see what the strong searches above saw.
+        JsonNode point = json(call("GET", "/collections/docs/points/k1234", null));
+        assertThat(point.at("/result/payload/n").asInt()).isEqualTo(1234);
+        float[] stored = expected.get("k1234");
+        for (int d = 0; d < DIM; d++) {
+            assertThat(point.at("/result/vector/" + d).floatValue()).isEqualTo(stored[d]);
+        }
+        assertThat(call("GET", "/collections/docs/points/bad0", null).statusCode()).isEqualTo(404);
+        HttpResponse<String> counted =
+                call(
+                        "POST",
+                        "/collections/docs/points/count",
+                        "{\"filter\": {\"must\": [{\"key\": \"n\", \"range\": {\"lt\": 200}}]}}");
+        assertThat(counted.statusCode()).as(counted.body()).isEqualTo(200);
+        assertThat(json(counted).at("/result/count").asLong()).isEqualTo(200);
+        assertThat(
+                        json(call("POST", "/collections/docs/points/count", null))
+                                .at("/result/count")
+                                .asLong())
+                .isEqualTo(expected.size());
+        JsonNode collection = json(call("GET", "/collections/docs", null));
+        assertThat(collection.at("/result/points_count").asLong()).isEqualTo(expected.size());
+        assertThat(collection.at("/result/points_count_exact").asBoolean()).isTrue();
+        assertThat(collection.at("/result/shards/ready").asInt()).isEqualTo(SHARDS);
+
+        // A page further down, vectors as written, and a batch of searches.
+        float[] pageQuery = randomVector(random);
+        List<String> top20 = bruteForce(expected, pageQuery, 20);
+        ObjectNode paged = searchBody(pageQuery, 5).put("offset", 15).put("with_vector", true);
+        JsonNode page = json(call("POST", "/collections/docs/points/search", paged.toString()));
+        assertThat(ids(page)).isEqualTo(top20.subList(15, 20));
+        float[] firstVector = expected.get(top20.get(15));
+        for (int d = 0; d < DIM; d++) {
+            assertThat(page.at("/result/0/vector/" + d).floatValue()).isEqualTo(firstVector[d]);
+        }
+        float[] otherQuery = randomVector(random);
+        String batch =
+                "{\"searches\": ["
+                        + searchBody(pageQuery, 3)
+                        + ", "
+                        + searchBody(otherQuery, 4)
+                        + "]}";
+        HttpResponse<String> batched = call("POST", "/collections/docs/points/search/batch", batch);
+        assertThat(batched.statusCode()).as(batched.body()).isEqualTo(200);
+        JsonNode results = json(batched).get("result");
+        assertThat(ids(results.get(0))).isEqualTo(top20.subList(0, 3));
+        assertThat(ids(results.get(1))).isEqualTo(bruteForce(expected, otherQuery, 4));
+
         // Deletes over HTTP, with a session token from the delete's answer.
         ArrayNode gone = JSON.createArrayNode();
         for (int i = 0; i < 50; i++) {
@@ -235,6 +309,42 @@ class QuiverEndToEndITCase {
     }
 
     @Test
+    void aDeletedCollectionIsGoneAndStartsEmptyWhenCreatedAgain() throws Exception {
+        String spec = "{\"dimension\": 2, \"metric\": \"l2\"}";
+        assertThat(call("PUT", "/collections/gone", spec).statusCode()).isEqualTo(200);
+        String points =
+                "{\"points\": [{\"id\": \"a\", \"vector\": [1, 0]},"
+                        + " {\"id\": \"b\", \"vector\": [0, 1]}]}";
+        HttpResponse<String> written = call("PUT", "/collections/gone/points?wait=true", points);
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+        assertThat(
+                        json(call("POST", "/collections/gone/points/count", null))
+                                .at("/result/count")
+                                .asLong())
+                .isEqualTo(2);
+
+        HttpResponse<String> deleted = call("DELETE", "/collections/gone", null);
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+        assertThat(call("GET", "/collections/gone", null).statusCode()).isEqualTo(404);
+        assertThat(call("GET", "/collections/gone/points/a", null).statusCode()).isEqualTo(404);
+
+        assertThat(call("PUT", "/collections/gone", spec).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(
+                        () ->
+                                assertThat(
+                                                json(call(
+                                                                "POST",
+                                                                "/collections/gone/points/count",
+                                                                null))
+                                                        .at("/result/count")
+                                                        .asLong())
+                                        .isZero());
+        assertThat(call("GET", "/collections/gone/points/a", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void badHttpInputIsAnsweredWithJsonErrors() throws Exception {
         assertError(call("POST", "/collections/none/points/search", "{\"vector\":[1]}"), 404);
         assertError(call("PUT", "/collections/x", "{\"dimension\": 0, \"metric\": \"l2\"}"), 422);
@@ -251,6 +361,12 @@ class QuiverEndToEndITCase {
 
     private static JsonNode search(float[] vector, int limit, String consistency, String token)
             throws Exception {
+        return search(vector, limit, consistency, token, null);
+    }
+
+    private static JsonNode search(
+            float[] vector, int limit, String consistency, String token, String filter)
+            throws Exception {
         ObjectNode body = JSON.createObjectNode();
         ArrayNode vec = body.putArray("vector");
         for (float f : vector) {
@@ -260,9 +376,21 @@ class QuiverEndToEndITCase {
         if (token != null) {
             body.put("token", token);
         }
+        if (filter != null) {
+            body.set("filter", JSON.readTree(filter));
+        }
         HttpResponse<String> r = call("POST", "/collections/docs/points/search", body.toString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return json(r);
+    }
+
+    private static ObjectNode searchBody(float[] vector, int limit) {
+        ObjectNode body = JSON.createObjectNode();
+        ArrayNode vec = body.putArray("vector");
+        for (float f : vector) {
+            vec.add(f);
+        }
+        return body.put("limit", limit).put("consistency", "strong");
     }
 
     private static HttpResponse<String> call(String method, String path, String body)
@@ -282,9 +410,11 @@ class QuiverEndToEndITCase {
         return JSON.readTree(r.body());
     }
 
+    /** The hit ids of an answer, or of a bare result array (one search of a batch). */
     private static List<String> ids(JsonNode answer) {
         List<String> ids = new ArrayList<>();
-        answer.get("result").forEach(h -> ids.add(h.get("id").asText()));
+        JsonNode hits = answer.isArray() ? answer : answer.get("result");
+        hits.forEach(h -> ids.add(h.get("id").asText()));
         return ids;
     }
 

@@ -10,6 +10,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.quiver.query.cache.CachingSearcher;
 import io.quiver.query.catalog.CatalogReader;
 import io.quiver.query.catalog.CollectionCatalog;
 import io.quiver.query.consistency.KafkaEndOffsets;
@@ -18,13 +19,17 @@ import io.quiver.query.http.HttpServerInitializer;
 import io.quiver.query.http.HttpSettings;
 import io.quiver.query.http.QueryServices;
 import io.quiver.query.internal.NamedThreadFactory;
+import io.quiver.query.metrics.MeteredShardClient;
+import io.quiver.query.metrics.QueryMetrics;
 import io.quiver.query.routing.FlinkRestJobLocator;
 import io.quiver.query.routing.QueryableStateLookup;
 import io.quiver.query.routing.QueryableStateShardDirectory;
 import io.quiver.query.routing.ShardDirectory;
 import io.quiver.query.routing.ShardEndpoint;
 import io.quiver.query.rpc.NettyShardClient;
+import io.quiver.query.rpc.ShardClient;
 import io.quiver.query.search.FanOutSearcher;
+import io.quiver.query.search.ShardPointReader;
 import io.quiver.query.write.KafkaTopicWriter;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.routing.ShardKeys;
@@ -122,8 +127,12 @@ public final class QueryServer implements AutoCloseable {
         CollectionCatalog catalog = new CollectionCatalog();
         KafkaTopicWriter writer = track(new KafkaTopicWriter(kafka, timeout));
         ShardDirectory directory = track(directory());
-        NettyShardClient client =
-                track(new NettyShardClient(workerGroup, config.connectionsPerShardServer));
+        QueryMetrics metrics = new QueryMetrics();
+        ShardClient client =
+                track(
+                        new MeteredShardClient(
+                                new NettyShardClient(workerGroup, config.connectionsPerShardServer),
+                                metrics));
         CatalogReader reader = track(new CatalogReader(kafka, topics.collections(), catalog));
         KafkaEndOffsets endOffsets = track(new KafkaEndOffsets(kafka));
 
@@ -131,14 +140,23 @@ public final class QueryServer implements AutoCloseable {
                 new QueryServices(
                         catalog,
                         writer,
-                        new FanOutSearcher(directory, client),
+                        new CachingSearcher(
+                                new FanOutSearcher(directory, client),
+                                metrics,
+                                Duration.ofMillis(config.resultCacheTtlMs),
+                                config.resultCacheMaxBytes),
                         directory,
                         topics,
                         new HttpSettings(
                                 config.maxBodyBytes,
                                 config.maxBatchPoints,
                                 config.requestTimeoutMs),
-                        endOffsets);
+                        endOffsets,
+                        new ShardPointReader(
+                                directory,
+                                client,
+                                new ShardKeys(config.shards, config.maxParallelism)),
+                        metrics);
         ServerBootstrap bootstrap =
                 new ServerBootstrap()
                         .group(bossGroup, workerGroup)
@@ -246,10 +264,27 @@ public final class QueryServer implements AutoCloseable {
         private int statusStaleMs = 5000;
         private int ioThreads = 0;
         private int connectionsPerShardServer = NettyShardClient.DEFAULT_CONNECTIONS_PER_ENDPOINT;
+        private int resultCacheTtlMs = (int) CachingSearcher.DEFAULT_TTL.toMillis();
+        private long resultCacheMaxBytes = CachingSearcher.DEFAULT_MAX_BYTES;
         private ShardDirectory shardDirectory;
         private final Map<String, Object> kafkaProperties = new LinkedHashMap<>();
 
         private Builder() {}
+
+        /**
+         * How long a complete {@code eventual} search answer is reused (default 1000 ms); 0
+         * disables the result cache (identical searches in flight are still coalesced).
+         */
+        public Builder resultCacheTtlMs(int resultCacheTtlMs) {
+            this.resultCacheTtlMs = resultCacheTtlMs;
+            return this;
+        }
+
+        /** The result cache's bound in approximate bytes of cached answers (default 64 MiB). */
+        public Builder resultCacheMaxBytes(long resultCacheMaxBytes) {
+            this.resultCacheMaxBytes = resultCacheMaxBytes;
+            return this;
+        }
 
         /** Address to listen on; default 127.0.0.1, use 0.0.0.0 for every interface. */
         public Builder host(String host) {
@@ -437,6 +472,12 @@ public final class QueryServer implements AutoCloseable {
             require(
                     connectionsPerShardServer >= 1 && connectionsPerShardServer <= 64,
                     "connections per shard server must be 1-64, got " + connectionsPerShardServer);
+            require(
+                    resultCacheTtlMs >= 0 && resultCacheTtlMs <= 3_600_000,
+                    "result cache TTL must be 0-3600000 ms, got " + resultCacheTtlMs);
+            require(
+                    resultCacheMaxBytes >= 0,
+                    "result cache size must be >= 0 bytes, got " + resultCacheMaxBytes);
             return new QueryServer(copy());
         }
 
@@ -455,6 +496,8 @@ public final class QueryServer implements AutoCloseable {
             b.maxBodyBytes = maxBodyBytes;
             b.maxBatchPoints = maxBatchPoints;
             b.requestTimeoutMs = requestTimeoutMs;
+            b.resultCacheTtlMs = resultCacheTtlMs;
+            b.resultCacheMaxBytes = resultCacheMaxBytes;
             b.directoryRefreshMs = directoryRefreshMs;
             b.statusStaleMs = statusStaleMs;
             b.ioThreads = ioThreads;

@@ -1,5 +1,6 @@
 package io.quiver.query;
 
+import io.quiver.query.cache.CachingSearcher;
 import io.quiver.query.http.HttpSettings;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.routing.ShardKeys;
@@ -114,6 +115,20 @@ public final class QueryServerMain implements Callable<Integer> {
     int requestTimeoutMs;
 
     @Option(
+            names = "--cache-ttl-ms",
+            defaultValue = "1000",
+            description =
+                    "How long a complete eventual search answer is reused; 0 disables the result cache. Default: ${DEFAULT-VALUE}.")
+    int cacheTtlMs;
+
+    @Option(
+            names = "--cache-max-bytes",
+            defaultValue = "" + CachingSearcher.DEFAULT_MAX_BYTES,
+            description =
+                    "Bound of the result cache, in approximate bytes of cached answers. Default: ${DEFAULT-VALUE}.")
+    long cacheMaxBytes;
+
+    @Option(
             names = "--directory-refresh-ms",
             defaultValue = "1000",
             description =
@@ -176,6 +191,8 @@ public final class QueryServerMain implements Callable<Integer> {
                 .maxBodyBytes(maxBodyBytes)
                 .maxBatchPoints(maxBatchPoints)
                 .requestTimeoutMs(requestTimeoutMs)
+                .resultCacheTtlMs(cacheTtlMs)
+                .resultCacheMaxBytes(cacheMaxBytes)
                 .directoryRefreshMs(directoryRefreshMs)
                 .statusStaleMs(statusStaleMs)
                 .ioThreads(ioThreads);

@@ -13,7 +13,10 @@ import io.quiver.schemas.rpc.ShardResult;
 import io.quiver.testkit.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +32,8 @@ class SearchFanOutITCase {
     private static FakeShardServer tmB;
     private static QueryServer server;
     private static HttpJson http;
+    private static QueryServer cachedServer;
+    private static HttpJson cachedHttp;
 
     @BeforeAll
     static void start() {
@@ -47,16 +52,32 @@ class SearchFanOutITCase {
                         .shards(4)
                         .shardDirectory(ShardDirectory.fixed(4, where))
                         .port(0)
+                        // These tests count shard requests: every search must reach the shards.
+                        .resultCacheTtlMs(0)
                         .build()
                         .start();
         http = new HttpJson(server.port());
+        cachedServer =
+                QueryServer.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .topicPrefix(topics.prefix())
+                        .shards(4)
+                        .shardDirectory(ShardDirectory.fixed(4, where))
+                        .port(0)
+                        .resultCacheTtlMs(60_000)
+                        .build()
+                        .start();
+        cachedHttp = new HttpJson(cachedServer.port());
         await().atMost(Duration.ofSeconds(30)).until(() -> http.get("/readyz").status() == 200);
         assertThat(http.put("/collections/docs", "{\"dimension\":2,\"metric\":\"l2\"}").status())
                 .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> cachedHttp.get("/collections/docs").status() == 200);
     }
 
     @AfterAll
     static void stop() {
+        cachedServer.close();
         server.close();
         tmA.close();
         tmB.close();
@@ -144,5 +165,81 @@ class SearchFanOutITCase {
         } finally {
             tmB.answer = SearchFanOutITCase::hits;
         }
+    }
+
+    @Test
+    void identicalConcurrentSearchesShareOneFanOutAndARepeatIsACacheHit() {
+        tmA.answer = SearchFanOutITCase::hits;
+        tmB.answer = SearchFanOutITCase::hits;
+        tmA.requests.clear();
+        tmB.requests.clear();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        tmA.gate = gate;
+        String body = "{\"vector\":[0.25,0.75],\"limit\":3}";
+        List<CompletableFuture<HttpJson.Answer>> answers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                answers.add(cachedHttp.postAsync("/collections/docs/points/search", body));
+            }
+            // All 50 are in: one fan-out is held at shard server A, 49 wait for it.
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> metric(cachedHttp, "quiver_search_coalesced_total") == 49);
+        } finally {
+            gate.complete(null);
+            tmA.gate = CompletableFuture.completedFuture(null);
+        }
+        for (CompletableFuture<HttpJson.Answer> a : answers) {
+            HttpJson.Answer r = a.join();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.json().at("/result/0/id").asText()).isEqualTo("s0-0");
+        }
+        assertThat(tmA.requests).hasSize(1);
+        assertThat(tmB.requests).hasSize(1);
+
+        HttpJson.Answer repeat = cachedHttp.post("/collections/docs/points/search", body);
+        assertThat(repeat.status()).isEqualTo(200);
+        assertThat(repeat.json().at("/result/0/id").asText()).isEqualTo("s0-0");
+        assertThat(tmA.requests).hasSize(1);
+        assertThat(metric(cachedHttp, "quiver_search_cache_requests_total{result=\"hit\"}"))
+                .isEqualTo(1);
+
+        // A read that must see given writes (session here, strong alike) bypasses the cache.
+        HttpJson.Answer session =
+                cachedHttp.post(
+                        "/collections/docs/points/search",
+                        "{\"vector\":[0.25,0.75],\"limit\":3,\"consistency\":\"session\","
+                                + "\"token\":\"0:0\"}");
+        assertThat(session.status()).isEqualTo(200);
+        assertThat(tmA.requests).hasSize(2);
+    }
+
+    @Test
+    void metricsAreServedInThePrometheusFormat() {
+        tmA.answer = SearchFanOutITCase::hits;
+        tmB.answer = SearchFanOutITCase::hits;
+        assertThat(
+                        cachedHttp
+                                .post("/collections/docs/points/search", "{\"vector\":[1,2]}")
+                                .status())
+                .isEqualTo(200);
+        String text = cachedHttp.text("/metrics");
+        assertThat(text)
+                .contains(
+                        "quiver_http_requests_seconds_count{endpoint=\"/collections/{name}/points/search\",method=\"POST\",status=\"200\"}")
+                .contains("quiver_http_requests_seconds_bucket{")
+                .contains("quiver_shard_rpc_seconds_count{outcome=\"ok\",type=\"search\"}")
+                .contains("quiver_search_cache_hit_ratio")
+                .contains("quiver_search_partial_total")
+                .contains("quiver_search_coalesced_total");
+    }
+
+    /** One sample's value from {@code /metrics}, or -1 when absent. */
+    private static double metric(HttpJson client, String sample) {
+        for (String line : client.text("/metrics").split("\n")) {
+            if (line.startsWith(sample + " ")) {
+                return Double.parseDouble(line.substring(sample.length() + 1).trim());
+            }
+        }
+        return -1;
     }
 }

@@ -21,6 +21,19 @@ public final class Limits {
     /** Largest k (Qdrant's {@code limit}) a search may ask for. */
     public static final int MAX_SEARCH_LIMIT = 1000;
 
+    /**
+     * Deepest nesting of filter clauses: the filter itself is level 1, a filter used as a condition
+     * inside it level 2, and so on. Real filters rarely need more than 3; the bound keeps a hostile
+     * request from exhausting the stack of the parser or of the shard evaluating it.
+     */
+    public static final int MAX_FILTER_DEPTH = 5;
+
+    /** Most conditions (matches, ranges and nested filters) one filter may hold in total. */
+    public static final int MAX_FILTER_CONDITIONS = 256;
+
+    /** Longest payload key a filter condition may name, in UTF-8 bytes. */
+    public static final int MAX_FILTER_KEY_BYTES = 256;
+
     private Limits() {}
 
     /** Throws {@link IllegalArgumentException} naming the problem when {@code name} is invalid. */

@@ -5,10 +5,12 @@ import io.quiver.job.QuiverJob;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.QueryableStateOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -49,6 +51,8 @@ public final class FlinkTestCluster implements AutoCloseable {
                 dir.resolve("checkpoints").toUri().toString());
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("128m"));
         conf.setString("quiver.shard-server.port", "0");
+        // The REST API serves metrics from a cache refreshed at this interval (default 10 s).
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         MiniCluster cluster =
                 new MiniCluster(
                         new MiniClusterConfiguration.Builder()

@@ -12,6 +12,7 @@ import java.util.Map;
  * @param collection the {@code {name}} path segment, already validated, or null
  * @param startNanos when the request arrived, for {@code time_ms} and deadlines
  * @param params the query string's parameters
+ * @param pointId the {@code {id}} path segment, percent-decoded, or null
  */
 public record HttpCall(
         HttpMethod method,
@@ -19,11 +20,22 @@ public record HttpCall(
         String collection,
         ByteBuf body,
         long startNanos,
-        Map<String, List<String>> params) {
+        Map<String, List<String>> params,
+        String pointId) {
 
     public HttpCall(
             HttpMethod method, String path, String collection, ByteBuf body, long startNanos) {
-        this(method, path, collection, body, startNanos, Map.of());
+        this(method, path, collection, body, startNanos, Map.of(), null);
+    }
+
+    public HttpCall(
+            HttpMethod method,
+            String path,
+            String collection,
+            ByteBuf body,
+            long startNanos,
+            Map<String, List<String>> params) {
+        this(method, path, collection, body, startNanos, params, null);
     }
 
     /**
@@ -53,6 +65,11 @@ public record HttpCall(
     public int millisLeft(int timeoutMs) {
         long spent = (System.nanoTime() - startNanos) / 1_000_000;
         return (int) Math.max(1, timeoutMs - spent);
+    }
+
+    /** Milliseconds since the request arrived, to the microsecond, for {@code time_ms}. */
+    public double millisSinceStart() {
+        return Math.round((System.nanoTime() - startNanos) / 1_000.0) / 1_000.0;
     }
 
     public String requestLine() {

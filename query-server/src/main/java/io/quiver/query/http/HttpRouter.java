@@ -9,10 +9,12 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpRouter.class);
+
+    private static final Set<String> KNOWN_METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
     private final HttpRoutes routes;
 
@@ -45,6 +50,11 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
         long sequence = nextSequence++;
         HttpVersion version = request.protocolVersion();
         String requestLine = request.method() + " " + request.uri();
+        // Read now: the request is released once this method returns.
+        String uri = request.uri();
+        HttpMethod httpMethod = request.method();
+        // Only the usual methods as labels, so odd requests cannot grow the metrics without bound.
+        String method = KNOWN_METHODS.contains(httpMethod.name()) ? httpMethod.name() : "OTHER";
         boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
         CompletableFuture<HttpAnswer> answer;
         if (request.decoderResult().isFailure()) {
@@ -72,6 +82,12 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                                                 requestLine))
                 .thenAccept(
                         a -> {
+                            routes.metrics()
+                                    .request(
+                                            routes.endpointOf(httpMethod, uri),
+                                            method,
+                                            a.status().code(),
+                                            System.nanoTime() - start);
                             if (ctx.executor().inEventLoop()) {
                                 complete(ctx, sequence, a, version, keepAlive);
                             } else {

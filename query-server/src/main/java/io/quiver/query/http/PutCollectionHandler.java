@@ -6,11 +6,8 @@ import io.quiver.query.write.TopicWriter;
 import io.quiver.schemas.avro.CollectionSpec;
 import io.quiver.schemas.collection.CollectionSpecs;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code PUT /collections/{name}} with a spec ({@code {"dimension":768,"metric":"cosine"}} or
@@ -55,26 +52,12 @@ final class PutCollectionHandler implements RouteHandler {
                             + withoutTimestamp(existing.get()));
         }
         spec.setCreatedAtMs(System.currentTimeMillis());
-        long timeoutMs = services.settings().requestTimeoutMs();
-        long deadline = call.startNanos() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         TopicWriter.Entry entry =
                 new TopicWriter.Entry(
                         name.getBytes(StandardCharsets.UTF_8), CollectionSpecs.encode(spec));
-        CompletableFuture<Map<Integer, Long>> written =
-                WriteFutures.bounded(
-                        services.writer().write(services.topics().collections(), List.of(entry)),
-                        timeoutMs,
-                        "collection '" + name + "'");
-        return written.thenCompose(
-                offsets -> {
-                    Map.Entry<Integer, Long> at = offsets.entrySet().iterator().next();
-                    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                    return WriteFutures.bounded(
-                                    services.catalog().awaitSeen(at.getKey(), at.getValue()),
-                                    left,
-                                    "reading collection '" + name + "' back from Kafka")
-                            .thenApply(ignored -> answer(spec));
-                });
+        return Collections.writeAndAwait(
+                        services, call.startNanos(), entry, "collection '" + name + "'")
+                .thenApply(ignored -> answer(spec));
     }
 
     private static HttpAnswer answer(CollectionSpec spec) {

@@ -1,12 +1,8 @@
 package io.quiver.query.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.quiver.query.internal.Json;
-import io.quiver.query.routing.ShardInfo;
-import io.quiver.query.routing.ShardState;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -26,26 +22,15 @@ final class ReadyHandler implements RouteHandler {
     @Override
     public CompletableFuture<HttpAnswer> handle(HttpCall call) {
         boolean catalogLoaded = services.catalog().isLoaded();
-        int ready = 0;
-        ArrayNode notReady = Json.MAPPER.createArrayNode();
-        for (ShardInfo s : services.directory().shards()) {
-            if (s.searchable()) {
-                ready++;
-            } else {
-                ShardState state = s.state() == ShardState.READY ? ShardState.UNKNOWN : s.state();
-                notReady.addObject()
-                        .put("shard", s.shard())
-                        .put("state", state.name().toLowerCase(Locale.ROOT));
-            }
-        }
-        boolean allReady = catalogLoaded && notReady.isEmpty();
+        ShardSummary shards = ShardSummary.of(services.directory());
+        boolean allReady = catalogLoaded && shards.notReady().isEmpty();
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("status", allReady ? "ok" : "not_ready");
         ObjectNode result = body.putObject("result");
         result.put("catalog_loaded", catalogLoaded);
-        result.put("shards", services.directory().numShards());
-        result.put("ready", ready);
-        result.set("not_ready", notReady);
+        result.put("shards", shards.total());
+        result.put("ready", shards.ready());
+        result.set("not_ready", shards.notReady());
         return CompletableFuture.completedFuture(
                 HttpAnswer.json(
                         allReady ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,

@@ -3,6 +3,7 @@ package io.quiver.query.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.quiver.query.catalog.CollectionCatalog;
 import io.quiver.query.consistency.ReadConsistency;
 import io.quiver.query.internal.Json;
 import io.quiver.query.search.Hit;
@@ -12,28 +13,32 @@ import io.quiver.schemas.Limits;
 import io.quiver.schemas.avro.CollectionSpec;
 import io.quiver.schemas.avro.MetricType;
 import io.quiver.schemas.collection.CollectionSpecs;
+import io.quiver.schemas.filter.Filter;
+import io.quiver.schemas.filter.FilterException;
+import io.quiver.schemas.filter.Filters;
 import io.quiver.schemas.record.InvalidRecordException;
 import io.quiver.schemas.record.RecordValidator;
 import io.quiver.schemas.record.UpsertCodec;
 import io.quiver.schemas.routing.OffsetToken;
-import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /collections/{name}/points/search}.
  *
  * <p>Body (Qdrant's names): {@code vector} (required), {@code limit} (default {@value
- * #DEFAULT_LIMIT}, 1 to {@value Limits#MAX_SEARCH_LIMIT}), {@code with_payload} (default false),
- * {@code params.hnsw_ef} (1 to {@value CollectionSpecs#MAX_EF}, default: the collection's {@code
- * ef}), {@code score_threshold} (drop worse hits), {@code timeout_ms} (default: the server's
- * request timeout), {@code consistency} ({@code eventual}, {@code session} with {@code token}, or
- * {@code strong}; default: the collection's {@code default_consistency}, see {@link
- * ReadConsistency}). A session or strong search whose shards cannot catch up in time is 504.
+ * #DEFAULT_LIMIT}, 1 to {@value Limits#MAX_SEARCH_LIMIT}), {@code offset} (skip that many of the
+ * best hits; {@code offset + limit} at most {@value Limits#MAX_SEARCH_LIMIT}, since every shard is
+ * asked for that many), {@code with_payload} and {@code with_vector} (default false), {@code
+ * params.hnsw_ef} (1 to {@value CollectionSpecs#MAX_EF}, default: the collection's {@code ef}),
+ * {@code score_threshold} (drop worse hits), {@code timeout_ms} (default: the server's request
+ * timeout), {@code consistency} ({@code eventual}, {@code session} with {@code token}, or {@code
+ * strong}; default: the collection's {@code default_consistency}, see {@link ReadConsistency}),
+ * {@code filter} (Qdrant's {@code must}/{@code should}/{@code must_not} over payload fields, see
+ * {@link Filters}; evaluated exactly inside the shards). A session or strong search whose shards
+ * cannot catch up in time is 504.
  *
  * <p>Answer: {@code
  * {"status":"ok","time_ms":1.8,"result":[{"id":"a1","score":0.97,"payload":{..}}],
@@ -41,8 +46,6 @@ import org.slf4j.LoggerFactory;
  * answer still comes, with {@code "partial":true} and their numbers; when none answered it is 503.
  */
 final class SearchHandler implements RouteHandler {
-
-    private static final Logger LOG = LoggerFactory.getLogger(SearchHandler.class);
 
     /** Qdrant requires a limit; 10 is what most clients send. */
     static final int DEFAULT_LIMIT = 10;
@@ -56,7 +59,10 @@ final class SearchHandler implements RouteHandler {
                     "score_threshold",
                     "timeout_ms",
                     "consistency",
-                    "token");
+                    "token",
+                    "filter",
+                    "offset",
+                    "with_vector");
     private static final Set<String> PARAMS_FIELDS = Set.of("hnsw_ef");
 
     private final QueryServices services;
@@ -65,34 +71,52 @@ final class SearchHandler implements RouteHandler {
         this.services = services;
     }
 
+    CollectionCatalog catalog() {
+        return services.catalog();
+    }
+
     @Override
     public CompletableFuture<HttpAnswer> handle(HttpCall call) {
         CollectionSpec spec = Collections.require(services.catalog(), call.collection());
         ObjectNode body = JsonBodies.object(call.body(), "search request");
+        Prepared search = prepare(body, spec);
+        return run(spec, search).thenApply(outcome -> answer(call, search.query(), outcome));
+    }
+
+    /** One validated search and the consistency it asks for. */
+    record Prepared(SearchQuery query, ReadConsistency consistency) {}
+
+    /**
+     * Validates one search body (synchronously, throwing what the caller should see).
+     *
+     * @throws QuiverHttpException naming the field and the problem
+     */
+    Prepared prepare(ObjectNode body, CollectionSpec spec) {
         SearchQuery query = parse(body, spec);
         ReadConsistency consistency = consistency(body, spec);
-        CompletableFuture<SearchQuery> ready;
-        switch (consistency) {
-            case SESSION:
-                ready = CompletableFuture.completedFuture(withOffsets(query, token(body)));
-                break;
-            case STRONG:
-                ready =
-                        WriteFutures.bounded(
+        if (consistency == ReadConsistency.SESSION) {
+            query = query.withRequiredOffsets(token(body));
+        }
+        return new Prepared(query, consistency);
+    }
+
+    /**
+     * Runs a prepared search: reads the end offsets first for strong consistency, fans out, and
+     * fails with 504 when a session or strong search missed shards, 503 when no shard answered.
+     */
+    CompletableFuture<SearchOutcome> run(CollectionSpec spec, Prepared search) {
+        SearchQuery query = search.query();
+        CompletableFuture<SearchQuery> ready =
+                search.consistency() != ReadConsistency.STRONG
+                        ? CompletableFuture.completedFuture(query)
+                        : WriteFutures.bounded(
                                         services.endOffsets()
                                                 .lastOffsets(services.topics().upserts()),
                                         query.timeoutMs(),
                                         "reading the upserts topic's end offsets")
-                                .thenApply(offsets -> withOffsets(query, offsets));
-                break;
-            default:
-                ready = CompletableFuture.completedFuture(query);
-        }
-        return ready.thenCompose(
-                q ->
-                        services.searcher()
-                                .search(spec, q)
-                                .thenApply(outcome -> answer(call, q, consistency, outcome)));
+                                .thenApply(query::withRequiredOffsets);
+        return ready.thenCompose(q -> services.searcher().search(spec, q))
+                .thenApply(outcome -> check(query, search.consistency(), outcome));
     }
 
     private static ReadConsistency consistency(ObjectNode body, CollectionSpec spec) {
@@ -127,18 +151,6 @@ final class SearchHandler implements RouteHandler {
         }
     }
 
-    private static SearchQuery withOffsets(SearchQuery q, Map<Integer, Long> offsets) {
-        return new SearchQuery(
-                q.collection(),
-                q.vector(),
-                q.limit(),
-                q.ef(),
-                q.withPayload(),
-                q.scoreThreshold(),
-                q.timeoutMs(),
-                offsets);
-    }
-
     SearchQuery parse(ObjectNode body, CollectionSpec spec) {
         JsonBodies.onlyFields(body, FIELDS, "search request");
         float[] vector = vector(body.get("vector"), spec);
@@ -148,7 +160,19 @@ final class SearchHandler implements RouteHandler {
                     "invalid_limit",
                     "'limit' must be between 1 and " + Limits.MAX_SEARCH_LIMIT + ", got " + limit);
         }
+        int offset = JsonBodies.intField(body, "offset", 0);
+        if (offset < 0 || offset > Limits.MAX_SEARCH_LIMIT - limit) {
+            throw new InvalidRequestException(
+                    "invalid_offset",
+                    "'offset' must be between 0 and "
+                            + (Limits.MAX_SEARCH_LIMIT - limit)
+                            + " (offset + limit at most "
+                            + Limits.MAX_SEARCH_LIMIT
+                            + "), got "
+                            + offset);
+        }
         boolean withPayload = JsonBodies.booleanField(body, "with_payload", false);
+        boolean withVector = JsonBodies.booleanField(body, "with_vector", false);
         int ef = 0;
         JsonNode params = body.get("params");
         if (params != null && !params.isNull()) {
@@ -178,7 +202,32 @@ final class SearchHandler implements RouteHandler {
                             + timeoutMs);
         }
         return new SearchQuery(
-                spec.getName(), vector, limit, ef, withPayload, threshold, timeoutMs, Map.of());
+                spec.getName(),
+                vector,
+                limit,
+                offset,
+                ef,
+                withPayload,
+                withVector,
+                threshold,
+                timeoutMs,
+                Map.of(),
+                filter(body.get("filter")));
+    }
+
+    /** The validated filter, or null for none; 400 when malformed, 422 when it breaks a rule. */
+    static Filter filter(JsonNode node) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        try {
+            return Filters.parse(node, "filter");
+        } catch (FilterException e) {
+            if (e.malformed()) {
+                throw new BadRequestException(e.code(), e.getMessage());
+            }
+            throw new InvalidRequestException(e.code(), e.getMessage());
+        }
     }
 
     private static float[] vector(JsonNode node, CollectionSpec spec) {
@@ -209,8 +258,8 @@ final class SearchHandler implements RouteHandler {
         return vector;
     }
 
-    private HttpAnswer answer(
-            HttpCall call, SearchQuery query, ReadConsistency consistency, SearchOutcome outcome) {
+    private static SearchOutcome check(
+            SearchQuery query, ReadConsistency consistency, SearchOutcome outcome) {
         if (consistency != ReadConsistency.EVENTUAL && !outcome.missingShards().isEmpty()) {
             throw new ConsistencyTimeoutException(
                     "shards "
@@ -229,34 +278,42 @@ final class SearchHandler implements RouteHandler {
                             + " ms; missing shards: "
                             + outcome.missingShards());
         }
+        return outcome;
+    }
+
+    private static HttpAnswer answer(HttpCall call, SearchQuery query, SearchOutcome outcome) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("status", "ok");
-        body.put(
-                "time_ms", Math.round((System.nanoTime() - call.startNanos()) / 1_000.0) / 1_000.0);
-        ArrayNode result = body.putArray("result");
-        for (Hit h : outcome.hits()) {
-            ObjectNode hit = result.addObject();
-            hit.put("id", h.id());
-            hit.put("score", h.score());
-            if (query.withPayload()) {
-                hit.set("payload", payload(h));
-            }
-        }
+        body.put("time_ms", call.millisSinceStart());
+        body.set("result", hits(query, outcome));
         body.put("partial", outcome.partial());
         ArrayNode missing = body.putArray("missing_shards");
         outcome.missingShards().forEach(missing::add);
         return HttpAnswer.ok(body);
     }
 
-    private static JsonNode payload(Hit h) {
-        if (h.payload() == null) {
-            return Json.MAPPER.nullNode();
+    /** The hits as the answer's {@code result} array. */
+    static ArrayNode hits(SearchQuery query, SearchOutcome outcome) {
+        ArrayNode result = Json.MAPPER.createArrayNode();
+        for (Hit h : outcome.hits()) {
+            ObjectNode hit = result.addObject();
+            hit.put("id", h.id());
+            hit.put("score", h.score());
+            if (query.withPayload()) {
+                hit.set("payload", Payloads.toJson(h.payload()));
+            }
+            if (query.withVector()) {
+                if (h.vector() == null) {
+                    // Deleted between the search and the vector lookup on its shard.
+                    hit.putNull("vector");
+                } else {
+                    ArrayNode v = hit.putArray("vector");
+                    for (float f : h.vector()) {
+                        v.add(f);
+                    }
+                }
+            }
         }
-        try {
-            return Json.MAPPER.readTree(h.payload());
-        } catch (IOException e) {
-            LOG.warn("Shard {} returned an unreadable payload for '{}'", h.shard(), h.id());
-            return Json.MAPPER.nullNode();
-        }
+        return result;
     }
 }

@@ -13,6 +13,10 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.quiver.query.routing.ShardEndpoint;
+import io.quiver.schemas.rpc.CountRequest;
+import io.quiver.schemas.rpc.CountResponse;
+import io.quiver.schemas.rpc.GetPointRequest;
+import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.RpcCodec;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
@@ -22,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * {@link ShardClient} over Netty: a small pool of persistent connections per shard server, each
@@ -71,36 +76,88 @@ public final class NettyShardClient implements ShardClient {
     @Override
     public CompletableFuture<SearchResponse> search(
             ShardEndpoint endpoint, SearchRequest request, long timeoutMs) {
-        CompletableFuture<SearchResponse> result = new CompletableFuture<>();
+        return call(
+                endpoint,
+                request.requestId(),
+                out -> RpcCodec.writeRequest(request, out),
+                SearchResponse.class,
+                timeoutMs);
+    }
+
+    @Override
+    public CompletableFuture<GetPointResponse> get(
+            ShardEndpoint endpoint, GetPointRequest request, long timeoutMs) {
+        return call(
+                endpoint,
+                request.requestId(),
+                out -> RpcCodec.writeGet(request, out),
+                GetPointResponse.class,
+                timeoutMs);
+    }
+
+    @Override
+    public CompletableFuture<CountResponse> count(
+            ShardEndpoint endpoint, CountRequest request, long timeoutMs) {
+        return call(
+                endpoint,
+                request.requestId(),
+                out -> RpcCodec.writeCount(request, out),
+                CountResponse.class,
+                timeoutMs);
+    }
+
+    /** Sends one request and completes with its answer, checked to be of {@code answerType}. */
+    private <T> CompletableFuture<T> call(
+            ShardEndpoint endpoint,
+            long requestId,
+            Consumer<ByteBuf> encoder,
+            Class<T> answerType,
+            long timeoutMs) {
+        CompletableFuture<Object> result = new CompletableFuture<>();
         if (closed) {
             result.completeExceptionally(new IllegalStateException("shard client is closed"));
-            return result;
+        } else {
+            pools.computeIfAbsent(endpoint, Pool::new)
+                    .channel()
+                    .whenComplete(
+                            (channel, failure) -> {
+                                if (failure != null) {
+                                    result.completeExceptionally(failure);
+                                } else {
+                                    send(channel, requestId, encoder, timeoutMs, result);
+                                }
+                            });
         }
-        pools.computeIfAbsent(endpoint, Pool::new)
-                .channel()
-                .whenComplete(
-                        (channel, failure) -> {
-                            if (failure != null) {
-                                result.completeExceptionally(failure);
-                            } else {
-                                send(channel, request, timeoutMs, result);
-                            }
-                        });
-        return result;
+        return result.thenApply(
+                answer -> {
+                    if (!answerType.isInstance(answer)) {
+                        throw new ShardRpcException(
+                                "shard server "
+                                        + endpoint
+                                        + " answered request "
+                                        + requestId
+                                        + " with a "
+                                        + answer.getClass().getSimpleName()
+                                        + " instead of a "
+                                        + answerType.getSimpleName());
+                    }
+                    return answerType.cast(answer);
+                });
     }
 
     private void send(
             Channel channel,
-            SearchRequest request,
+            long requestId,
+            Consumer<ByteBuf> encoder,
             long timeoutMs,
-            CompletableFuture<SearchResponse> result) {
+            CompletableFuture<Object> result) {
         ShardResponseHandler handler = channel.pipeline().get(ShardResponseHandler.class);
         if (handler == null) {
             result.completeExceptionally(
                     new ShardConnectionException("connection closed before sending", null));
             return;
         }
-        handler.register(request.requestId(), result);
+        handler.register(requestId, result);
         ScheduledFuture<?> timer =
                 channel.eventLoop()
                         .schedule(
@@ -117,7 +174,7 @@ public final class NettyShardClient implements ShardClient {
         result.whenComplete((r, t) -> timer.cancel(false));
         ByteBuf body = channel.alloc().buffer();
         try {
-            RpcCodec.writeRequest(request, body);
+            encoder.accept(body);
         } catch (RuntimeException e) {
             body.release();
             result.completeExceptionally(e);

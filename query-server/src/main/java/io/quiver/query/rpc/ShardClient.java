@@ -1,6 +1,10 @@
 package io.quiver.query.rpc;
 
 import io.quiver.query.routing.ShardEndpoint;
+import io.quiver.schemas.rpc.CountRequest;
+import io.quiver.schemas.rpc.CountResponse;
+import io.quiver.schemas.rpc.GetPointRequest;
+import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +19,14 @@ public interface ShardClient extends AutoCloseable {
     /** Sends {@code request} to {@code endpoint}; the future never outlives {@code timeoutMs}. */
     CompletableFuture<SearchResponse> search(
             ShardEndpoint endpoint, SearchRequest request, long timeoutMs);
+
+    /** Asks {@code endpoint} for one point; same failures and timeout as {@link #search}. */
+    CompletableFuture<GetPointResponse> get(
+            ShardEndpoint endpoint, GetPointRequest request, long timeoutMs);
+
+    /** Asks {@code endpoint} for exact counts; same failures and timeout as {@link #search}. */
+    CompletableFuture<CountResponse> count(
+            ShardEndpoint endpoint, CountRequest request, long timeoutMs);
 
     /** A fresh request id, unique for this client. */
     long nextRequestId();

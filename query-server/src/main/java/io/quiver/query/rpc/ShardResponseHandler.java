@@ -3,6 +3,8 @@ package io.quiver.query.rpc;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.quiver.schemas.rpc.CountResponse;
+import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.RpcCodec;
 import io.quiver.schemas.rpc.RpcError;
 import io.quiver.schemas.rpc.SearchResponse;
@@ -14,20 +16,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The client side of one shard-server connection: matches answers to requests by id, so many
- * searches share the connection and may be answered in any order.
+ * requests (searches, point lookups, counts) share the connection and may be answered in any order.
  */
 final class ShardResponseHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardResponseHandler.class);
 
     private final String endpoint;
-    private final Map<Long, CompletableFuture<SearchResponse>> pending = new ConcurrentHashMap<>();
+    private final Map<Long, CompletableFuture<Object>> pending = new ConcurrentHashMap<>();
 
     ShardResponseHandler(String endpoint) {
         this.endpoint = endpoint;
     }
 
-    void register(long requestId, CompletableFuture<SearchResponse> future) {
+    void register(long requestId, CompletableFuture<Object> future) {
         pending.put(requestId, future);
         future.whenComplete((r, t) -> pending.remove(requestId, future));
     }
@@ -43,14 +45,15 @@ final class ShardResponseHandler extends SimpleChannelInboundHandler<ByteBuf> {
             return;
         }
         if (msg instanceof SearchResponse r) {
-            CompletableFuture<SearchResponse> f = pending.remove(r.requestId());
-            if (f != null) {
-                f.complete(r);
-            }
+            complete(r.requestId(), r);
+        } else if (msg instanceof GetPointResponse r) {
+            complete(r.requestId(), r);
+        } else if (msg instanceof CountResponse r) {
+            complete(r.requestId(), r);
         } else if (msg instanceof RpcError e) {
             ShardRpcException failure =
                     new ShardRpcException("shard server " + endpoint + ": " + e.message());
-            CompletableFuture<SearchResponse> f = pending.remove(e.requestId());
+            CompletableFuture<Object> f = pending.remove(e.requestId());
             if (f != null) {
                 f.completeExceptionally(failure);
             } else {
@@ -61,6 +64,14 @@ final class ShardResponseHandler extends SimpleChannelInboundHandler<ByteBuf> {
             LOG.warn(
                     "Unexpected {} from shard server {}", msg.getClass().getSimpleName(), endpoint);
             ctx.close();
+        }
+    }
+
+    /** Completes the caller's future; the caller checks the answer's type. */
+    private void complete(long requestId, Object answer) {
+        CompletableFuture<Object> f = pending.remove(requestId);
+        if (f != null) {
+            f.complete(answer);
         }
     }
 
@@ -83,7 +94,7 @@ final class ShardResponseHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private void failAll(Throwable failure) {
         for (Long id : pending.keySet()) {
-            CompletableFuture<SearchResponse> f = pending.remove(id);
+            CompletableFuture<Object> f = pending.remove(id);
             if (f != null) {
                 f.completeExceptionally(failure);
             }

@@ -1,5 +1,6 @@
 package io.quiver.query.search;
 
+import io.quiver.schemas.filter.Filter;
 import java.util.Map;
 import java.util.Objects;
 
@@ -9,22 +10,53 @@ import java.util.Objects;
  * @param collection the collection's name
  * @param vector the query, already checked against the collection's dimension
  * @param limit how many hits to return (k), 1 to {@code Limits.MAX_SEARCH_LIMIT}
+ * @param offset how many of the best hits to skip first; {@code offset + limit} is at most {@code
+ *     Limits.MAX_SEARCH_LIMIT}, since every shard is asked for that many
  * @param ef HNSW candidate list size, 0 for the collection's default
  * @param withPayload whether hits carry their payloads
+ * @param withVector whether hits carry their vectors as written
  * @param scoreThreshold drop hits worse than this score, or null
  * @param timeoutMs how long the fan-out may take before answering with what arrived
  * @param requiredOffsets upserts-topic offsets every shard must have applied first (partition to
  *     offset, empty for eventual consistency)
+ * @param filter only points whose payload passes it, or null for every point
  */
 public record SearchQuery(
         String collection,
         float[] vector,
         int limit,
+        int offset,
         int ef,
         boolean withPayload,
+        boolean withVector,
         Float scoreThreshold,
         int timeoutMs,
-        Map<Integer, Long> requiredOffsets) {
+        Map<Integer, Long> requiredOffsets,
+        Filter filter) {
+
+    /** A search without offset, vectors or filter. */
+    public SearchQuery(
+            String collection,
+            float[] vector,
+            int limit,
+            int ef,
+            boolean withPayload,
+            Float scoreThreshold,
+            int timeoutMs,
+            Map<Integer, Long> requiredOffsets) {
+        this(
+                collection,
+                vector,
+                limit,
+                0,
+                ef,
+                withPayload,
+                false,
+                scoreThreshold,
+                timeoutMs,
+                requiredOffsets,
+                null);
+    }
 
     /**
      * A sync: no search, only the wait until every shard has applied {@code requiredOffsets} (k = 0
@@ -40,5 +72,32 @@ public record SearchQuery(
         Objects.requireNonNull(collection, "collection");
         Objects.requireNonNull(vector, "vector");
         requiredOffsets = Map.copyOf(requiredOffsets);
+        if (filter != null && filter.isEmpty()) {
+            filter = null;
+        }
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be >= 0, got " + offset);
+        }
+    }
+
+    /** This search, waiting for {@code offsets} first. */
+    public SearchQuery withRequiredOffsets(Map<Integer, Long> offsets) {
+        return new SearchQuery(
+                collection,
+                vector,
+                limit,
+                offset,
+                ef,
+                withPayload,
+                withVector,
+                scoreThreshold,
+                timeoutMs,
+                offsets,
+                filter);
+    }
+
+    /** How many hits every shard is asked for: the skipped ones and the page. */
+    public int depth() {
+        return offset + limit;
     }
 }

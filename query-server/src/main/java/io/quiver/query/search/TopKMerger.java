@@ -38,7 +38,13 @@ public final class TopKMerger {
         Map<String, Hit> bestById = new HashMap<>();
         for (ShardResult r : results) {
             for (int i = 0; i < r.size(); i++) {
-                Hit h = new Hit(r.ids()[i], r.scores()[i], r.payloads()[i], r.shard());
+                Hit h =
+                        new Hit(
+                                r.ids()[i],
+                                r.scores()[i],
+                                r.payloads()[i],
+                                r.shard(),
+                                r.vectors() == null ? null : r.vectors()[i]);
                 if (Float.isNaN(h.score()) || !passes(h, scoreThreshold)) {
                     continue;
                 }

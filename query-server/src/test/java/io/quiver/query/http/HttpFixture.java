@@ -1,8 +1,10 @@
 package io.quiver.query.http;
 
 import io.quiver.query.catalog.CollectionCatalog;
+import io.quiver.query.consistency.EndOffsets;
 import io.quiver.query.routing.ShardDirectory;
 import io.quiver.query.routing.ShardEndpoint;
+import io.quiver.query.testing.FakePointReader;
 import io.quiver.query.testing.FakeSearcher;
 import io.quiver.query.testing.FakeTopicWriter;
 import io.quiver.query.testing.Specs;
@@ -25,6 +27,7 @@ final class HttpFixture {
     final CollectionCatalog catalog = new CollectionCatalog();
     final FakeTopicWriter writer = new FakeTopicWriter(3);
     final FakeSearcher searcher = new FakeSearcher();
+    final FakePointReader points = new FakePointReader();
     final Topics topics = new Topics("quiver");
     final ShardDirectory directory =
             ShardDirectory.fixed(
@@ -50,9 +53,10 @@ final class HttpFixture {
                 (topic, w) -> {
                     if (topic.equals(topics.collections())) {
                         String name = new String(w.entry().key(), StandardCharsets.UTF_8);
+                        byte[] value = w.entry().value();
                         catalog.apply(
                                 name,
-                                CollectionSpecs.decode(name, w.entry().value()),
+                                value == null ? null : CollectionSpecs.decode(name, value),
                                 w.partition(),
                                 w.offset());
                     }
@@ -65,6 +69,8 @@ final class HttpFixture {
                                 searcher,
                                 directory,
                                 topics,
-                                new HttpSettings(MAX_BODY, MAX_BATCH, TIMEOUT_MS)));
+                                new HttpSettings(MAX_BODY, MAX_BATCH, TIMEOUT_MS),
+                                EndOffsets.none(),
+                                points));
     }
 }

@@ -82,4 +82,16 @@ class RoutingTest {
         assertThat(r.status()).isEqualTo(400);
         assertThat(r.errorCode()).isEqualTo("malformed_request");
     }
+
+    @Test
+    void badPercentEncodingIs400() {
+        HttpExchange.Response path = f.http.send("GET", "/collections/docs/points/%zz", null);
+        assertThat(path.status()).isEqualTo(400);
+        assertThat(path.errorCode()).isEqualTo("malformed_uri");
+        assertThat(path.errorMessage()).startsWith("cannot decode the request URI: ");
+        HttpExchange.Response query =
+                f.http.send("PUT", "/collections/docs/points?wait=%zz", "{\"points\":[]}");
+        assertThat(query.status()).isEqualTo(400);
+        assertThat(query.errorCode()).isEqualTo("malformed_uri");
+    }
 }

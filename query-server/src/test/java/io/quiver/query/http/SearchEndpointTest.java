@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.quiver.query.search.Hit;
 import io.quiver.query.search.SearchOutcome;
 import io.quiver.query.search.SearchQuery;
+import io.quiver.schemas.filter.Filter;
+import io.quiver.schemas.filter.Match;
+import io.quiver.schemas.filter.Range;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -262,5 +265,167 @@ class SearchEndpointTest {
                 http.send("POST", "/collections/docs/points/search", "{\"vector\":[1,0,0,0]}");
         assertThat(r.status()).isEqualTo(500);
         assertThat(r.errorCode()).isEqualTo("internal_error");
+    }
+
+    @Test
+    void passesAValidatedFilterToTheSearcher() {
+        HttpExchange.Response r =
+                search(
+                        "{\"vector\":[1,0,0,0],\"filter\":{\"must\":[{\"key\":\"color\","
+                                + "\"match\":{\"value\":\"red\"}}],\"must_not\":{\"key\":\"n\","
+                                + "\"range\":{\"gte\":5}}}}");
+        assertThat(r.status()).as(r.json().toString()).isEqualTo(200);
+        Filter filter = f.searcher.queries().get(0).filter();
+        assertThat(filter.must()).containsExactly(new Match("color", "red"));
+        assertThat(filter.mustNot()).containsExactly(new Range("n", null, 5.0, null, null));
+    }
+
+    @Test
+    void anEmptyOrNullFilterIsNoFilter() {
+        assertThat(search("{\"vector\":[1,0,0,0],\"filter\":{}}").status()).isEqualTo(200);
+        assertThat(search("{\"vector\":[1,0,0,0],\"filter\":null}").status()).isEqualTo(200);
+        assertThat(f.searcher.queries()).allSatisfy(q -> assertThat(q.filter()).isNull());
+    }
+
+    @Test
+    void malformedFiltersAre400NamingThePlace() {
+        assertFilterError("[]", 400, "malformed_filter", "filter must be a JSON object, got array");
+        assertFilterError(
+                "{\"must\":[{\"key\":\"a\",\"match\":{\"value\":1},\"x\":1}]}",
+                400,
+                "malformed_filter",
+                "filter.must[0]: unknown field 'x'");
+        assertFilterError(
+                "{\"should\":[{\"key\":\"a\",\"range\":{\"lt\":\"3\"}}]}",
+                400,
+                "malformed_filter",
+                "filter.should[0].range.lt must be a number, got string");
+    }
+
+    @Test
+    void filtersBreakingARuleAre422() {
+        assertFilterError(
+                "{\"must\":[{\"key\":\"a\",\"match\":{\"value\":0.5}}]}",
+                422,
+                "invalid_match_value",
+                "filter.must[0].match.value must be a keyword (string), an integer or a boolean");
+        assertFilterError(
+                "{\"must_not\":[{\"key\":\"a\",\"range\":{}}]}",
+                422,
+                "invalid_range",
+                "filter.must_not[0].range needs at least one of 'gt', 'gte', 'lt', 'lte'");
+        String deep = "{\"key\":\"a\",\"match\":{\"value\":1}}";
+        for (int i = 0; i < 6; i++) {
+            deep = "{\"must\":[" + deep + "]}";
+        }
+        assertFilterError(deep, 422, "filter_too_deep", "filters nest at most 5 levels deep");
+    }
+
+    private void assertFilterError(String filter, int status, String code, String message) {
+        HttpExchange.Response r = search("{\"vector\":[1,0,0,0],\"filter\":" + filter + "}");
+        assertThat(r.status()).as(r.json().toString()).isEqualTo(status);
+        assertThat(r.errorCode()).isEqualTo(code);
+        assertThat(r.errorMessage()).contains(message);
+    }
+
+    @Test
+    void passesOffsetAndWithVectorAndAnswersVectors() {
+        f.searcher.answer(
+                new SearchOutcome(
+                        List.of(new Hit("a", 0.9f, null, 0, new float[] {1f, 0.5f, 0f, 0f})),
+                        4,
+                        List.of()));
+        HttpExchange.Response r =
+                search("{\"vector\":[1,0,0,0],\"limit\":5,\"offset\":995,\"with_vector\":true}");
+        assertThat(r.status()).as(r.json().toString()).isEqualTo(200);
+        assertThat(r.json().at("/result/0/vector").toString()).isEqualTo("[1.0,0.5,0.0,0.0]");
+        assertThat(r.json().at("/result/0").has("payload")).isFalse();
+        SearchQuery q = f.searcher.queries().get(0);
+        assertThat(q.offset()).isEqualTo(995);
+        assertThat(q.withVector()).isTrue();
+        assertThat(q.depth()).isEqualTo(1000);
+    }
+
+    @Test
+    void anOffsetBeyondTheLimitIs422() {
+        HttpExchange.Response r = search("{\"vector\":[1,0,0,0],\"limit\":10,\"offset\":991}");
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.errorCode()).isEqualTo("invalid_offset");
+        assertThat(r.errorMessage())
+                .isEqualTo(
+                        "'offset' must be between 0 and 990 (offset + limit at most 1000), got 991");
+        assertThat(search("{\"vector\":[1,0,0,0],\"offset\":-1}").errorCode())
+                .isEqualTo("invalid_offset");
+        assertThat(search("{\"vector\":[1,0,0,0],\"offset\":\"2\"}").status()).isEqualTo(400);
+        assertThat(search("{\"vector\":[1,0,0,0],\"with_vector\":1}").errorMessage())
+                .isEqualTo("'with_vector' must be true or false, got number");
+    }
+
+    @Test
+    void batchAnswersOneResultPerSearchInOrder() {
+        f.searcher.answer(new SearchOutcome(List.of(new Hit("a", 0.5f, null, 0)), 3, List.of(2)));
+        HttpExchange.Response r =
+                f.http.send(
+                        "POST",
+                        "/collections/docs/points/search/batch",
+                        "{\"searches\":[{\"vector\":[1,0,0,0],\"limit\":1},"
+                                + "{\"vector\":[0,1,0,0],\"limit\":2,\"with_payload\":true}]}");
+        assertThat(r.status()).as(r.json().toString()).isEqualTo(200);
+        assertThat(r.json().get("result")).hasSize(2);
+        assertThat(r.json().at("/result/0/0/id").asText()).isEqualTo("a");
+        assertThat(r.json().at("/result/0/0").has("payload")).isFalse();
+        assertThat(r.json().at("/result/1/0/payload").isNull()).isTrue();
+        assertThat(r.json().get("partial").asBoolean()).isTrue();
+        assertThat(r.json().get("missing_shards").toString()).isEqualTo("[2]");
+        assertThat(f.searcher.queries()).extracting(SearchQuery::limit).containsExactly(1, 2);
+    }
+
+    @Test
+    void batchNamesTheSearchThatIsInvalid() {
+        HttpExchange.Response r =
+                f.http.send(
+                        "POST",
+                        "/collections/docs/points/search/batch",
+                        "{\"searches\":[{\"vector\":[1,0,0,0]},{\"vector\":[1,0,0,0],\"limit\":0}]}");
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.errorCode()).isEqualTo("invalid_limit");
+        assertThat(r.errorMessage()).startsWith("searches[1]: 'limit' must be between 1 and 1000");
+        assertThat(f.searcher.queries()).isEmpty();
+        HttpExchange.Response typo =
+                f.http.send(
+                        "POST",
+                        "/collections/docs/points/search/batch",
+                        "{\"searches\":[{\"vectr\":[1,0,0,0]}]}");
+        assertThat(typo.status()).isEqualTo(400);
+        assertThat(typo.errorMessage()).startsWith("searches[0]: unknown field 'vectr'");
+    }
+
+    @Test
+    void batchSizeAndShapeAreChecked() {
+        assertThat(batch("{}").errorMessage()).isEqualTo("missing field 'searches'");
+        assertThat(batch("{\"searches\":{}}").errorMessage())
+                .isEqualTo("'searches' must be an array of searches, got object");
+        assertThat(batch("{\"searches\":[]}").errorCode()).isEqualTo("invalid_batch_size");
+        assertThat(batch("{\"searches\":[1]}").errorMessage())
+                .isEqualTo("'searches[0]' must be a JSON object, got number");
+        StringBuilder many = new StringBuilder("{\"searches\":[");
+        for (int i = 0; i <= SearchBatchHandler.MAX_SEARCHES; i++) {
+            many.append(i == 0 ? "" : ",").append("{\"vector\":[1,0,0,0]}");
+        }
+        HttpExchange.Response r = batch(many.append("]}").toString());
+        assertThat(r.status()).isEqualTo(422);
+        assertThat(r.errorMessage()).isEqualTo("'searches' must hold 1 to 100 searches, got 101");
+    }
+
+    @Test
+    void aBatchWithNoShardAnsweringIs503() {
+        f.searcher.answer(new SearchOutcome(List.of(), 0, List.of(0, 1, 2, 3)));
+        HttpExchange.Response r = batch("{\"searches\":[{\"vector\":[1,0,0,0]}]}");
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.errorCode()).isEqualTo("shards_unavailable");
+    }
+
+    private HttpExchange.Response batch(String body) {
+        return f.http.send("POST", "/collections/docs/points/search/batch", body);
     }
 }

@@ -10,6 +10,13 @@ import io.quiver.query.rpc.ShardTimeoutException;
 import io.quiver.query.testing.MutableShardDirectory;
 import io.quiver.query.testing.Specs;
 import io.quiver.schemas.avro.CollectionSpec;
+import io.quiver.schemas.filter.Filter;
+import io.quiver.schemas.filter.Filters;
+import io.quiver.schemas.filter.Match;
+import io.quiver.schemas.rpc.CountRequest;
+import io.quiver.schemas.rpc.CountResponse;
+import io.quiver.schemas.rpc.GetPointRequest;
+import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.ShardResult;
@@ -76,6 +83,18 @@ class FanOutSearcherTest {
                 return CompletableFuture.completedFuture(
                         new SearchResponse(r.requestId(), results));
             };
+        }
+
+        @Override
+        public CompletableFuture<GetPointResponse> get(
+                ShardEndpoint endpoint, GetPointRequest request, long timeoutMs) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException("search only"));
+        }
+
+        @Override
+        public CompletableFuture<CountResponse> count(
+                ShardEndpoint endpoint, CountRequest request, long timeoutMs) {
+            return CompletableFuture.failedFuture(new UnsupportedOperationException("search only"));
         }
 
         @Override
@@ -214,5 +233,85 @@ class FanOutSearcherTest {
         assertThat(o.answeredShards()).isZero();
         assertThat(o.missingShards()).containsExactly(0, 1, 2, 3);
         assertThat(client.sent).isEmpty();
+    }
+
+    @Test
+    void sendsTheFilterAsJsonToEveryShardServer() {
+        directory.put(0, A).put(1, B).put(2, A).put(3, B);
+        Filter filter = new Filter(List.of(new Match("color", "red")), List.of(), List.of());
+        searcher.search(
+                        spec,
+                        new SearchQuery(
+                                "docs",
+                                new float[] {1, 0},
+                                3,
+                                0,
+                                0,
+                                false,
+                                false,
+                                null,
+                                1000,
+                                Map.of(),
+                                filter))
+                .join();
+        assertThat(client.sent).hasSize(2);
+        assertThat(client.sent)
+                .allSatisfy(
+                        e -> assertThat(Filters.parse(e.getValue().filter())).isEqualTo(filter));
+    }
+
+    @Test
+    void sendsNoFilterBytesWithoutAFilter() {
+        directory.put(0, A).put(1, A).put(2, A).put(3, A);
+        search();
+        assertThat(client.sent.get(0).getValue().filter()).isEmpty();
+    }
+
+    @Test
+    void anOffsetAsksEveryShardForOffsetPlusLimitAndSkipsTheBest() {
+        directory.put(0, A).put(1, B).put(2, A).put(3, B);
+        SearchOutcome o =
+                searcher.search(
+                                spec,
+                                new SearchQuery(
+                                        "docs",
+                                        new float[] {1, 0},
+                                        2,
+                                        1,
+                                        0,
+                                        false,
+                                        true,
+                                        null,
+                                        1000,
+                                        Map.of(),
+                                        null))
+                        .join();
+        assertThat(client.sent).allSatisfy(e -> assertThat(e.getValue().k()).isEqualTo(3));
+        assertThat(client.sent).allSatisfy(e -> assertThat(e.getValue().withVector()).isTrue());
+        // Scores are the shard numbers, higher is better for dot: s3 s2 s1 s0; skip s3.
+        assertThat(ids(o)).containsExactly("s2", "s1");
+    }
+
+    @Test
+    void anOffsetPastTheHitsLeavesAnEmptyPage() {
+        directory.put(0, A).put(1, A);
+        SearchOutcome o =
+                searcher.search(
+                                spec,
+                                new SearchQuery(
+                                        "docs",
+                                        new float[] {1, 0},
+                                        5,
+                                        10,
+                                        0,
+                                        false,
+                                        false,
+                                        null,
+                                        1000,
+                                        Map.of(),
+                                        null))
+                        .join();
+        assertThat(o.hits()).isEmpty();
+        assertThat(o.answeredShards()).isEqualTo(2);
     }
 }

@@ -24,6 +24,7 @@ import io.quiver.schemas.rpc.ShardResult;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -40,6 +41,10 @@ public final class FakeShardServer implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     public final List<SearchRequest> requests = new CopyOnWriteArrayList<>();
     public volatile long delayMs;
+
+    /** Answers wait until this completes (a test holds searches in flight with it). */
+    public volatile CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+
     public volatile Function<Integer, ShardResult> answer = FakeShardServer::noHits;
 
     public FakeShardServer() {
@@ -97,6 +102,8 @@ public final class FakeShardServer implements AutoCloseable {
             long delay = delayMs;
             if (delay > 0) {
                 ctx.executor().schedule(reply, delay, TimeUnit.MILLISECONDS);
+            } else if (!gate.isDone()) {
+                gate.thenRun(() -> ctx.executor().execute(reply));
             } else {
                 reply.run();
             }

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /** A tiny JSON-over-HTTP client for ITCases. */
 public final class HttpJson {
@@ -36,6 +37,43 @@ public final class HttpJson {
         return send(
                 HttpRequest.newBuilder(URI.create(base + path))
                         .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /** A GET answered with text (e.g. /metrics): the body as is. */
+    public String text(String path) {
+        try {
+            return http.send(
+                            HttpRequest.newBuilder(URI.create(base + path))
+                                    .timeout(Duration.ofSeconds(30))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A POST sent without waiting, for concurrent requests. */
+    public CompletableFuture<Answer> postAsync(String path, String body) {
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create(base + path))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenApply(
+                        r -> {
+                            try {
+                                return new Answer(r.statusCode(), Json.MAPPER.readTree(r.body()));
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        });
     }
 
     private Answer send(HttpRequest.Builder request) {

@@ -16,13 +16,24 @@ import java.util.List;
  * far; a reader refuses versions it does not know with a clear message.
  *
  * <ul>
- *   <li>SEARCH (1): collection, shards int[], k i32, ef i32, flags u8 (bit 0: with payload),
- *       timeoutMs i32, vector float[], required partitions int[] + offsets long[], filter bytes.
+ *   <li>SEARCH (1): collection, shards int[], k i32, ef i32, flags u8 (bit 0: with payload, bit 1:
+ *       with vector), timeoutMs i32, vector float[], required partitions int[] + offsets long[],
+ *       filter bytes.
  *   <li>RESULT (2): shard count i32, per shard: shard i32, status u8, message, applied partitions
  *       int[] + offsets long[], hit count i32, per hit: id, score f32, payload bytes (length -1 for
  *       none).
  *   <li>ERROR (3): message — the server could not read the request at all.
+ *   <li>GET (4): collection, shard i32, id — one point, on the shard that holds it.
+ *   <li>POINT (5): shard i32, status u8, message, vector float[] (count -1: not found), payload
+ *       bytes (length -1 for none).
+ *   <li>COUNT (6): collection, shards int[], filter bytes — exact counts of live points.
+ *   <li>COUNTS (7): shard count i32, per shard: shard i32, status u8, message, count i64.
+ *   <li>RESULT_VECTORS (8): as RESULT, each hit followed by its vector float[] (count -1 for none);
+ *       the answer to a SEARCH with the with-vector flag.
  * </ul>
+ *
+ * Types 4 to 8 were added within version 1: a shard server that predates them answers them with an
+ * ERROR frame naming the unknown type, which the caller reports rather than misreads.
  */
 public final class RpcCodec {
 
@@ -32,6 +43,11 @@ public final class RpcCodec {
     public static final int TYPE_SEARCH = 1;
     public static final int TYPE_RESULT = 2;
     public static final int TYPE_ERROR = 3;
+    public static final int TYPE_GET = 4;
+    public static final int TYPE_POINT = 5;
+    public static final int TYPE_COUNT = 6;
+    public static final int TYPE_COUNTS = 7;
+    public static final int TYPE_RESULT_VECTORS = 8;
 
     private static final int MAX_ARRAY = 16 * 1024 * 1024;
 
@@ -43,7 +59,7 @@ public final class RpcCodec {
         writeInts(out, r.shards());
         out.writeInt(r.k());
         out.writeInt(r.ef());
-        out.writeByte(r.withPayload() ? 1 : 0);
+        out.writeByte((r.withPayload() ? 1 : 0) | (r.withVector() ? 2 : 0));
         out.writeInt(r.timeoutMs());
         float[] v = r.vector();
         out.writeInt(v.length);
@@ -55,8 +71,13 @@ public final class RpcCodec {
         writeBytes(out, r.filter());
     }
 
+    /** Writes RESULT, or RESULT_VECTORS when any shard result carries vectors. */
     public static void writeResponse(SearchResponse r, ByteBuf out) {
-        header(out, TYPE_RESULT, r.requestId());
+        boolean withVectors = false;
+        for (ShardResult s : r.shards()) {
+            withVectors |= s.vectors() != null;
+        }
+        header(out, withVectors ? TYPE_RESULT_VECTORS : TYPE_RESULT, r.requestId());
         out.writeInt(r.shards().size());
         for (ShardResult s : r.shards()) {
             out.writeInt(s.shard());
@@ -69,7 +90,44 @@ public final class RpcCodec {
                 writeString(out, s.ids()[i]);
                 out.writeFloat(s.scores()[i]);
                 writeBytes(out, s.payloads()[i]);
+                if (withVectors) {
+                    writeFloats(out, s.vectors() == null ? null : s.vectors()[i]);
+                }
             }
+        }
+    }
+
+    public static void writeGet(GetPointRequest r, ByteBuf out) {
+        header(out, TYPE_GET, r.requestId());
+        writeString(out, r.collection());
+        out.writeInt(r.shard());
+        writeString(out, r.id());
+    }
+
+    public static void writePoint(GetPointResponse r, ByteBuf out) {
+        header(out, TYPE_POINT, r.requestId());
+        out.writeInt(r.shard());
+        out.writeByte(r.status().ordinal());
+        writeString(out, r.message());
+        writeFloats(out, r.vector());
+        writeBytes(out, r.payload());
+    }
+
+    public static void writeCount(CountRequest r, ByteBuf out) {
+        header(out, TYPE_COUNT, r.requestId());
+        writeString(out, r.collection());
+        writeInts(out, r.shards());
+        writeBytes(out, r.filter());
+    }
+
+    public static void writeCounts(CountResponse r, ByteBuf out) {
+        header(out, TYPE_COUNTS, r.requestId());
+        out.writeInt(r.shards().size());
+        for (CountResponse.Count c : r.shards()) {
+            out.writeInt(c.shard());
+            out.writeByte(c.status().ordinal());
+            writeString(out, c.message());
+            out.writeLong(c.count());
         }
     }
 
@@ -80,8 +138,9 @@ public final class RpcCodec {
     }
 
     /**
-     * Reads one frame body: a {@link SearchRequest}, a {@link SearchResponse} or an {@link
-     * RpcError}.
+     * Reads one frame body: a {@link SearchRequest}, {@link SearchResponse}, {@link RpcError},
+     * {@link GetPointRequest}, {@link GetPointResponse}, {@link CountRequest} or {@link
+     * CountResponse}.
      *
      * @throws RpcFormatException when the bytes are not a valid frame
      */
@@ -103,10 +162,27 @@ public final class RpcCodec {
                     msg = readRequest(requestId, in);
                     break;
                 case TYPE_RESULT:
-                    msg = readResponse(requestId, in);
+                    msg = readResponse(requestId, in, false);
+                    break;
+                case TYPE_RESULT_VECTORS:
+                    msg = readResponse(requestId, in, true);
                     break;
                 case TYPE_ERROR:
                     msg = new RpcError(requestId, readString(in));
+                    break;
+                case TYPE_GET:
+                    msg =
+                            new GetPointRequest(
+                                    requestId, readString(in), in.readInt(), readString(in));
+                    break;
+                case TYPE_POINT:
+                    msg = readPoint(requestId, in);
+                    break;
+                case TYPE_COUNT:
+                    msg = new CountRequest(requestId, readString(in), readInts(in), readBytes(in));
+                    break;
+                case TYPE_COUNTS:
+                    msg = readCounts(requestId, in);
                     break;
                 default:
                     throw new RpcFormatException("unknown shard RPC message type " + type);
@@ -126,7 +202,9 @@ public final class RpcCodec {
         int[] shards = readInts(in);
         int k = in.readInt();
         int ef = in.readInt();
-        boolean withPayload = (in.readByte() & 1) != 0;
+        int flags = in.readByte();
+        boolean withPayload = (flags & 1) != 0;
+        boolean withVector = (flags & 2) != 0;
         int timeoutMs = in.readInt();
         int dim = count(in, 4);
         float[] vector = new float[dim];
@@ -144,6 +222,7 @@ public final class RpcCodec {
                     k,
                     ef,
                     withPayload,
+                    withVector,
                     vector,
                     timeoutMs,
                     partitions,
@@ -154,7 +233,7 @@ public final class RpcCodec {
         }
     }
 
-    private static SearchResponse readResponse(long requestId, ByteBuf in) {
+    private static SearchResponse readResponse(long requestId, ByteBuf in, boolean withVectors) {
         int n = count(in, 4);
         List<ShardResult> shards = new ArrayList<>(n);
         for (int s = 0; s < n; s++) {
@@ -167,10 +246,14 @@ public final class RpcCodec {
             String[] ids = new String[hits];
             float[] scores = new float[hits];
             byte[][] payloads = new byte[hits][];
+            float[][] vectors = withVectors ? new float[hits][] : null;
             for (int i = 0; i < hits; i++) {
                 ids[i] = readString(in);
                 scores[i] = in.readFloat();
                 payloads[i] = readBytes(in);
+                if (withVectors) {
+                    vectors[i] = readFloats(in);
+                }
             }
             try {
                 shards.add(
@@ -182,12 +265,38 @@ public final class RpcCodec {
                                 offsets,
                                 ids,
                                 scores,
-                                payloads));
+                                payloads,
+                                vectors));
             } catch (IllegalArgumentException e) {
                 throw new RpcFormatException(e.getMessage());
             }
         }
         return new SearchResponse(requestId, shards);
+    }
+
+    private static GetPointResponse readPoint(long requestId, ByteBuf in) {
+        int shard = in.readInt();
+        ShardResult.Status status = ShardResult.Status.of(in.readUnsignedByte());
+        String message = readString(in);
+        float[] vector = readFloats(in);
+        byte[] payload = readBytes(in);
+        try {
+            return new GetPointResponse(requestId, shard, status, message, vector, payload);
+        } catch (IllegalArgumentException e) {
+            throw new RpcFormatException(e.getMessage());
+        }
+    }
+
+    private static CountResponse readCounts(long requestId, ByteBuf in) {
+        int n = count(in, 17);
+        List<CountResponse.Count> counts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int shard = in.readInt();
+            ShardResult.Status status = ShardResult.Status.of(in.readUnsignedByte());
+            String message = readString(in);
+            counts.add(new CountResponse.Count(shard, status, message, in.readLong()));
+        }
+        return new CountResponse(requestId, counts);
     }
 
     private static void header(ByteBuf out, int type, long requestId) {
@@ -227,6 +336,31 @@ public final class RpcCodec {
         byte[] b = new byte[n];
         in.readBytes(b);
         return b;
+    }
+
+    /** A float array that may be null (count -1). */
+    private static void writeFloats(ByteBuf out, float[] a) {
+        if (a == null) {
+            out.writeInt(-1);
+            return;
+        }
+        out.writeInt(a.length);
+        for (float f : a) {
+            out.writeFloat(f);
+        }
+    }
+
+    private static float[] readFloats(ByteBuf in) {
+        int n = in.readInt();
+        if (n == -1) {
+            return null;
+        }
+        checkCount(in, n, 4);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = in.readFloat();
+        }
+        return a;
     }
 
     private static void writeInts(ByteBuf out, int[] a) {

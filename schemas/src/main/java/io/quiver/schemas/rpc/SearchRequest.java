@@ -20,6 +20,7 @@ public final class SearchRequest {
     private final int k;
     private final int ef;
     private final boolean withPayload;
+    private final boolean withVector;
     private final float[] vector;
     private final int timeoutMs;
     private final int[] requiredPartitions;
@@ -38,12 +39,45 @@ public final class SearchRequest {
             int[] requiredPartitions,
             long[] requiredOffsets,
             byte[] filter) {
+        this(
+                requestId,
+                collection,
+                shards,
+                k,
+                ef,
+                withPayload,
+                false,
+                vector,
+                timeoutMs,
+                requiredPartitions,
+                requiredOffsets,
+                filter);
+    }
+
+    /**
+     * @param withVector whether each hit carries its vector as written (answered with a
+     *     RESULT_VECTORS frame)
+     */
+    public SearchRequest(
+            long requestId,
+            String collection,
+            int[] shards,
+            int k,
+            int ef,
+            boolean withPayload,
+            boolean withVector,
+            float[] vector,
+            int timeoutMs,
+            int[] requiredPartitions,
+            long[] requiredOffsets,
+            byte[] filter) {
         this.requestId = requestId;
         this.collection = Objects.requireNonNull(collection, "collection");
         this.shards = Objects.requireNonNull(shards, "shards");
         this.k = k;
         this.ef = ef;
         this.withPayload = withPayload;
+        this.withVector = withVector;
         this.vector = Objects.requireNonNull(vector, "vector");
         this.timeoutMs = timeoutMs;
         this.requiredPartitions = requiredPartitions == null ? new int[0] : requiredPartitions;
@@ -105,6 +139,10 @@ public final class SearchRequest {
 
     public boolean withPayload() {
         return withPayload;
+    }
+
+    public boolean withVector() {
+        return withVector;
     }
 
     public float[] vector() {

@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * One shard's answer inside a {@link SearchResponse}: its status, the upserts-topic offsets it had
  * applied when it searched, and its top-k best first ({@code payloads[i]} is null when the point
- * has none or none was asked for).
+ * has none or none was asked for; {@code vectors} is null unless asked for).
  */
 public final class ShardResult {
 
@@ -47,6 +47,7 @@ public final class ShardResult {
     private final String[] ids;
     private final float[] scores;
     private final byte[][] payloads;
+    private final float[][] vectors;
 
     public ShardResult(
             int shard,
@@ -57,6 +58,32 @@ public final class ShardResult {
             String[] ids,
             float[] scores,
             byte[][] payloads) {
+        this(
+                shard,
+                status,
+                message,
+                appliedPartitions,
+                appliedOffsets,
+                ids,
+                scores,
+                payloads,
+                null);
+    }
+
+    /**
+     * @param vectors each hit's vector as written (an entry is null when the point has none any
+     *     more), or null when vectors were not asked for
+     */
+    public ShardResult(
+            int shard,
+            Status status,
+            String message,
+            int[] appliedPartitions,
+            long[] appliedOffsets,
+            String[] ids,
+            float[] scores,
+            byte[][] payloads,
+            float[][] vectors) {
         this.shard = shard;
         this.status = Objects.requireNonNull(status, "status");
         this.message = message == null ? "" : message;
@@ -73,6 +100,11 @@ public final class ShardResult {
                             + this.scores.length
                             + ", "
                             + this.payloads.length);
+        }
+        this.vectors = vectors;
+        if (vectors != null && vectors.length != this.ids.length) {
+            throw new IllegalArgumentException(
+                    this.ids.length + " ids but " + vectors.length + " vectors");
         }
         if (this.appliedPartitions.length != this.appliedOffsets.length) {
             throw new IllegalArgumentException("applied partitions and offsets differ in length");
@@ -118,5 +150,10 @@ public final class ShardResult {
 
     public byte[][] payloads() {
         return payloads;
+    }
+
+    /** Each hit's vector, or null when vectors were not asked for. */
+    public float[][] vectors() {
+        return vectors;
     }
 }

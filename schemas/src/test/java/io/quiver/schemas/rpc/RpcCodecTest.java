@@ -126,4 +126,171 @@ class RpcCodecTest {
             }
         }
     }
+
+    @Test
+    void getPointRequestRoundTrips() {
+        ByteBuf buf = Unpooled.buffer();
+        RpcCodec.writeGet(new GetPointRequest(12L, "docs", 7, "p-ä1"), buf);
+        assertThat(RpcCodec.read(buf)).isEqualTo(new GetPointRequest(12L, "docs", 7, "p-ä1"));
+    }
+
+    @Test
+    void pointResponseRoundTripsFoundAndNotFound() {
+        ByteBuf buf = Unpooled.buffer();
+        RpcCodec.writePoint(
+                new GetPointResponse(
+                        3L,
+                        7,
+                        ShardResult.Status.OK,
+                        "",
+                        new float[] {1f, -2.5f},
+                        "{\"a\":1}".getBytes(StandardCharsets.UTF_8)),
+                buf);
+        GetPointResponse found = (GetPointResponse) RpcCodec.read(buf);
+        assertThat(found.requestId()).isEqualTo(3L);
+        assertThat(found.shard()).isEqualTo(7);
+        assertThat(found.found()).isTrue();
+        assertThat(found.vector()).containsExactly(1f, -2.5f);
+        assertThat(new String(found.payload(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1}");
+
+        RpcCodec.writePoint(GetPointResponse.notFound(4L, 7), buf);
+        GetPointResponse missing = (GetPointResponse) RpcCodec.read(buf);
+        assertThat(missing.found()).isFalse();
+        assertThat(missing.payload()).isNull();
+        assertThat(missing.status()).isEqualTo(ShardResult.Status.OK);
+
+        RpcCodec.writePoint(
+                GetPointResponse.failed(5L, 7, ShardResult.Status.RECOVERING, "restoring"), buf);
+        GetPointResponse failed = (GetPointResponse) RpcCodec.read(buf);
+        assertThat(failed.status()).isEqualTo(ShardResult.Status.RECOVERING);
+        assertThat(failed.message()).isEqualTo("restoring");
+    }
+
+    @Test
+    void countRequestAndResponseRoundTrip() {
+        ByteBuf buf = Unpooled.buffer();
+        RpcCodec.writeCount(
+                new CountRequest(
+                        8L, "docs", new int[] {0, 3}, "{}".getBytes(StandardCharsets.UTF_8)),
+                buf);
+        CountRequest request = (CountRequest) RpcCodec.read(buf);
+        assertThat(request.requestId()).isEqualTo(8L);
+        assertThat(request.collection()).isEqualTo("docs");
+        assertThat(request.shards()).containsExactly(0, 3);
+        assertThat(new String(request.filter(), StandardCharsets.UTF_8)).isEqualTo("{}");
+
+        RpcCodec.writeCount(new CountRequest(9L, "docs", new int[] {1}, null), buf);
+        assertThat(((CountRequest) RpcCodec.read(buf)).filter()).isEmpty();
+
+        CountResponse counts =
+                new CountResponse(
+                        8L,
+                        List.of(
+                                new CountResponse.Count(0, ShardResult.Status.OK, "", 1L << 40),
+                                new CountResponse.Count(
+                                        3, ShardResult.Status.NOT_HERE, "moved", 0)));
+        RpcCodec.writeCounts(counts, buf);
+        assertThat(RpcCodec.read(buf)).isEqualTo(counts);
+    }
+
+    @Test
+    void everyTruncationOfTheNewMessagesFailsClearly() {
+        List<ByteBuf> frames = new java.util.ArrayList<>();
+        ByteBuf get = Unpooled.buffer();
+        RpcCodec.writeGet(new GetPointRequest(1L, "docs", 2, "id"), get);
+        frames.add(get);
+        ByteBuf point = Unpooled.buffer();
+        RpcCodec.writePoint(
+                new GetPointResponse(
+                        1L, 2, ShardResult.Status.OK, "", new float[] {1f}, new byte[] {'{', '}'}),
+                point);
+        frames.add(point);
+        ByteBuf count = Unpooled.buffer();
+        RpcCodec.writeCount(
+                new CountRequest(1L, "docs", new int[] {1, 2}, new byte[] {'{', '}'}), count);
+        frames.add(count);
+        ByteBuf counts = Unpooled.buffer();
+        RpcCodec.writeCounts(
+                new CountResponse(
+                        1L, List.of(new CountResponse.Count(1, ShardResult.Status.OK, "x", 5))),
+                counts);
+        frames.add(counts);
+        for (ByteBuf full : frames) {
+            byte[] bytes = new byte[full.readableBytes()];
+            full.readBytes(bytes);
+            for (int len = 0; len < bytes.length; len++) {
+                ByteBuf cut = Unpooled.wrappedBuffer(bytes, 0, len);
+                assertThatThrownBy(() -> RpcCodec.read(cut)).isInstanceOf(RpcFormatException.class);
+            }
+        }
+    }
+
+    @Test
+    void aPointWithoutVectorButWithPayloadIsRefused() {
+        ByteBuf buf = Unpooled.buffer();
+        buf.writeByte(1).writeByte(RpcCodec.TYPE_POINT).writeLong(1L);
+        buf.writeInt(2)
+                .writeByte(0)
+                .writeInt(0)
+                .writeInt(-1)
+                .writeInt(2)
+                .writeBytes("{}".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> RpcCodec.read(buf))
+                .isInstanceOf(RpcFormatException.class)
+                .hasMessageContaining("a point that was not found has no payload");
+    }
+
+    @Test
+    void theWithVectorFlagAndVectorResultsRoundTrip() {
+        ByteBuf buf = Unpooled.buffer();
+        RpcCodec.writeRequest(
+                new SearchRequest(
+                        1L,
+                        "docs",
+                        new int[] {0},
+                        5,
+                        0,
+                        false,
+                        true,
+                        new float[] {1f},
+                        100,
+                        null,
+                        null,
+                        null),
+                buf);
+        SearchRequest request = (SearchRequest) RpcCodec.read(buf);
+        assertThat(request.withVector()).isTrue();
+        assertThat(request.withPayload()).isFalse();
+        assertThat(request().withVector()).isFalse();
+
+        ShardResult hits =
+                new ShardResult(
+                        0,
+                        ShardResult.Status.OK,
+                        "",
+                        null,
+                        null,
+                        new String[] {"a", "b"},
+                        new float[] {1f, 2f},
+                        null,
+                        new float[][] {{0.5f, 1.5f}, null});
+        ShardResult failed = ShardResult.failed(1, ShardResult.Status.RECOVERING, "r");
+        RpcCodec.writeResponse(new SearchResponse(2L, List.of(hits, failed)), buf);
+        assertThat(buf.getByte(buf.readerIndex() + 1))
+                .isEqualTo((byte) RpcCodec.TYPE_RESULT_VECTORS);
+        byte[] bytes = new byte[buf.readableBytes()];
+        buf.getBytes(buf.readerIndex(), bytes);
+        SearchResponse r = (SearchResponse) RpcCodec.read(buf);
+        assertThat(r.shards().get(0).vectors()[0]).containsExactly(0.5f, 1.5f);
+        assertThat(r.shards().get(0).vectors()[1]).isNull();
+        assertThat(r.shards().get(1).vectors()).isEmpty();
+        for (int len = 0; len < bytes.length; len++) {
+            ByteBuf cut = Unpooled.wrappedBuffer(bytes, 0, len);
+            assertThatThrownBy(() -> RpcCodec.read(cut)).isInstanceOf(RpcFormatException.class);
+        }
+
+        RpcCodec.writeResponse(new SearchResponse(3L, List.of(failed)), buf);
+        assertThat(buf.getByte(buf.readerIndex() + 1)).isEqualTo((byte) RpcCodec.TYPE_RESULT);
+        assertThat(((SearchResponse) RpcCodec.read(buf)).shards().get(0).vectors()).isNull();
+    }
 }

@@ -1,0 +1,174 @@
+package io.quiver.operator;
+
+import io.quiver.shard.LiveCollection;
+import io.quiver.shard.LiveShard;
+import java.util.Collection;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Meter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+/**
+ * The index operator's Flink metrics, one set per subtask, shown in the dashboard and over REST as
+ * {@code <subtask>.index.<name>} (the operator is named "index"). Counters and the ingest meter are
+ * updated on the task thread; the search histogram is fed from shard server threads through {@link
+ * LiveShard#observeSearches}; gauges are read on Flink's metric threads.
+ */
+final class IndexMetrics {
+
+    /** Live vectors over the subtask's shards and collections (gauge). */
+    static final String VECTORS = "vectors";
+
+    /** Upserts applied (counter). */
+    static final String UPSERTS = "upserts";
+
+    /** Deletes applied: points removed from the records and the index (counter). */
+    static final String DELETES = "deletes";
+
+    /** Writes ignored because the stored record carries a newer version (counter). */
+    static final String STALE_WRITES = "staleWrites";
+
+    /** Upserts dropped because their collection is gone or changed dimension (counter). */
+    static final String REJECTED_OPS = "rejectedOps";
+
+    /** Upserts plus deletes applied per second, over the last minute (meter). */
+    static final String INGEST_RATE = "ingestRate";
+
+    /** Searches answered by the subtask's shards (gauge). */
+    static final String SEARCHES = "searches";
+
+    /** Searches per second, over the last minute (meter). */
+    static final String SEARCH_RATE = "searchRate";
+
+    /** Time one shard spends on one search, in microseconds (histogram). */
+    static final String SEARCH_LATENCY = "searchLatencyMicros";
+
+    /** Milliseconds the last restore from a checkpoint or savepoint took; 0 for none (gauge). */
+    static final String RESTORE_DURATION = "restoreDurationMs";
+
+    /** Records put back into the indexes by the last restore (gauge). */
+    static final String RESTORED_RECORDS = "restoredRecords";
+
+    /** Approximate heap bytes of the subtask's in-heap indexes, payloads excluded (gauge). */
+    static final String INDEX_HEAP_BYTES = "indexHeapBytes";
+
+    /** Shards this subtask owns (gauge). */
+    static final String SHARDS = "shards";
+
+    /**
+     * Searches kept for the latency quantiles: enough for stable p99s, and small enough that the
+     * copy-and-sort Flink does per metrics fetch stays cheap.
+     */
+    static final int LATENCY_WINDOW = 2048;
+
+    /** Meters average over the last minute, as Flink's own per-second rates do. */
+    static final int RATE_SECONDS = 60;
+
+    /**
+     * Heap bytes are summed at most this often: the flat index walks its ids under its read lock,
+     * which should not happen on every dashboard refresh.
+     */
+    static final long HEAP_BYTES_REFRESH_MILLIS = 5_000;
+
+    final Counter upserts;
+    final Counter deletes;
+    final Counter staleWrites;
+    final Counter rejectedOps;
+    final Meter ingestRate;
+    final Histogram searchLatencyMicros;
+
+    private final Collection<LiveShard> shards;
+    private volatile long restoreMillis;
+    private volatile long restoredRecords;
+    private long heapBytes;
+    private long heapBytesAtMillis;
+
+    private IndexMetrics(MetricGroup group, Collection<LiveShard> shards) {
+        this.shards = shards;
+        upserts = group.counter(UPSERTS);
+        deletes = group.counter(DELETES);
+        staleWrites = group.counter(STALE_WRITES);
+        rejectedOps = group.counter(REJECTED_OPS);
+        ingestRate = group.meter(INGEST_RATE, new MeterView(RATE_SECONDS));
+        searchLatencyMicros =
+                group.histogram(SEARCH_LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+        Gauge<Long> searches = group.gauge(SEARCHES, this::searchCount);
+        group.meter(SEARCH_RATE, new MeterView(searches));
+        group.gauge(VECTORS, this::vectorCount);
+        group.gauge(RESTORE_DURATION, () -> restoreMillis);
+        group.gauge(RESTORED_RECORDS, () -> restoredRecords);
+        group.gauge(INDEX_HEAP_BYTES, this::indexHeapBytes);
+        group.gauge(SHARDS, shards::size);
+    }
+
+    /**
+     * Registers every metric on {@code group} and hooks the search histogram into {@code shards}.
+     * The collection must not change afterwards: gauges iterate it from metric threads.
+     */
+    static IndexMetrics register(MetricGroup group, Collection<LiveShard> shards) {
+        IndexMetrics metrics = new IndexMetrics(group, shards);
+        for (LiveShard shard : shards) {
+            shard.observeSearches(metrics::searchTook);
+        }
+        return metrics;
+    }
+
+    /** One upsert or delete applied. */
+    void applied(Counter kind) {
+        kind.inc();
+        ingestRate.markEvent();
+    }
+
+    /** Records the restore that brought {@code records} records back in {@code millis} ms. */
+    void restored(long records, long millis) {
+        restoredRecords = records;
+        restoreMillis = millis;
+    }
+
+    long restoreMillis() {
+        return restoreMillis;
+    }
+
+    long restoredRecords() {
+        return restoredRecords;
+    }
+
+    private void searchTook(long nanos) {
+        searchLatencyMicros.update(TimeUnit.NANOSECONDS.toMicros(nanos));
+    }
+
+    private long vectorCount() {
+        long n = 0;
+        for (LiveShard s : shards) {
+            n += s.vectorCount();
+        }
+        return n;
+    }
+
+    private long searchCount() {
+        long n = 0;
+        for (LiveShard s : shards) {
+            n += s.searches();
+        }
+        return n;
+    }
+
+    private synchronized long indexHeapBytes() {
+        long now = System.currentTimeMillis();
+        if (now - heapBytesAtMillis >= HEAP_BYTES_REFRESH_MILLIS) {
+            long bytes = 0;
+            for (LiveShard s : shards) {
+                for (LiveCollection c : s.collections().values()) {
+                    bytes += c.index().ramBytesUsed();
+                }
+            }
+            heapBytes = bytes;
+            heapBytesAtMillis = now;
+        }
+        return heapBytes;
+    }
+}

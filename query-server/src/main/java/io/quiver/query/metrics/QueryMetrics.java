@@ -1,0 +1,110 @@
+package io.quiver.query.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The query server's metrics, in one Prometheus registry scraped at {@code GET /metrics}:
+ *
+ * <ul>
+ *   <li>{@code quiver_http_requests_seconds} (histogram; {@code _count} is the request count): tags
+ *       {@code endpoint} (the route pattern, e.g. {@code /collections/{name}/points/search}),
+ *       {@code method}, {@code status};
+ *   <li>{@code quiver_search_cache_requests_total}, tag {@code result} = {@code hit}|{@code miss},
+ *       and the gauge {@code quiver_search_cache_hit_ratio} over the server's lifetime;
+ *   <li>{@code quiver_search_coalesced_total}: searches answered by an identical one in flight;
+ *   <li>{@code quiver_search_partial_total}: fan-outs that answered without some shards;
+ *   <li>{@code quiver_shard_rpc_seconds} (histogram): tags {@code type} = {@code search}|{@code
+ *       get}|{@code count} and {@code outcome} = {@code ok}|{@code timeout}|{@code
+ *       connection}|{@code error}; errors are the non-ok outcomes.
+ * </ul>
+ *
+ * Thread-safe.
+ */
+public final class QueryMetrics {
+
+    private final PrometheusMeterRegistry registry =
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter cacheHits;
+    private final Counter cacheMisses;
+    private final Counter coalesced;
+    private final Counter partial;
+
+    public QueryMetrics() {
+        cacheHits = cacheCounter("hit");
+        cacheMisses = cacheCounter("miss");
+        coalesced =
+                Counter.builder("quiver.search.coalesced")
+                        .description("Searches answered by an identical search in flight")
+                        .register(registry);
+        partial =
+                Counter.builder("quiver.search.partial")
+                        .description("Fan-outs that answered without some shards")
+                        .register(registry);
+        registry.gauge(
+                "quiver.search.cache.hit.ratio",
+                this,
+                m -> {
+                    double all = m.cacheHits.count() + m.cacheMisses.count();
+                    return all == 0 ? 0 : m.cacheHits.count() / all;
+                });
+    }
+
+    private Counter cacheCounter(String result) {
+        return Counter.builder("quiver.search.cache.requests")
+                .description("Result cache lookups of eventual searches")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** One HTTP request answered with {@code status} after {@code nanos}. */
+    public void request(String endpoint, String method, int status, long nanos) {
+        Timer.builder("quiver.http.requests")
+                .description("HTTP requests by endpoint, method and status")
+                .tags("endpoint", endpoint, "method", method, "status", Integer.toString(status))
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One shard RPC of {@code type} that ended with {@code outcome} after {@code nanos}. */
+    public void shardRpc(String type, String outcome, long nanos) {
+        Timer.builder("quiver.shard.rpc")
+                .description("Shard RPCs by type and outcome")
+                .tags("type", type, "outcome", outcome)
+                .publishPercentileHistogram()
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    public void cacheLookup(boolean hit) {
+        (hit ? cacheHits : cacheMisses).increment();
+    }
+
+    public void coalesced() {
+        coalesced.increment();
+    }
+
+    public void partialAnswer() {
+        partial.increment();
+    }
+
+    public double coalescedCount() {
+        return coalesced.count();
+    }
+
+    public double cacheHitCount() {
+        return cacheHits.count();
+    }
+
+    /** Every metric in the Prometheus text format. */
+    public String scrape() {
+        return registry.scrape();
+    }
+}
