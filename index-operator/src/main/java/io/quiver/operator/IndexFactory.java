@@ -3,15 +3,17 @@ package io.quiver.operator;
 import io.quiver.index.Metric;
 import io.quiver.index.VectorIndex;
 import io.quiver.index.flat.FlatIndex;
+import io.quiver.index.hnsw.HnswIndex;
+import io.quiver.index.hnsw.Storage;
 import io.quiver.schemas.avro.CollectionSpec;
-import io.quiver.schemas.avro.IndexType;
+import io.quiver.schemas.avro.IndexParams;
 import java.io.Serializable;
 
 /**
  * Builds the in-heap index of one (shard, collection) from the collection's spec: the seam where
- * index types plug in. {@link #defaults()} builds a {@link FlatIndex} for every type until the HNSW
- * index exists; a spec asking for HNSW gets exact search meanwhile, which is slower but never less
- * accurate.
+ * index types plug in. {@link #defaults()} builds a {@link FlatIndex} (exact) for {@code flat} and
+ * an {@link HnswIndex} with the spec's {@code m}, {@code ef_construction} and storage for {@code
+ * hnsw}; the spec's {@code ef} is applied per search by the shard server.
  */
 @FunctionalInterface
 public interface IndexFactory extends Serializable {
@@ -22,13 +24,20 @@ public interface IndexFactory extends Serializable {
     static IndexFactory defaults() {
         return spec -> {
             Metric metric = Metric.parse(spec.getMetric().name());
-            IndexType type = spec.getIndex() == null ? IndexType.FLAT : spec.getIndex().getType();
-            switch (type) {
-                case FLAT:
-                case HNSW:
-                default:
-                    return new FlatIndex(spec.getDimension(), metric);
+            IndexParams p = spec.getIndex();
+            if (p == null || p.getType() == io.quiver.schemas.avro.IndexType.FLAT) {
+                return new FlatIndex(spec.getDimension(), metric);
             }
+            return HnswIndex.builder(spec.getDimension(), metric)
+                    .m(p.getM())
+                    .efConstruction(p.getEfConstruction())
+                    .storage(
+                            p.getStorage() == io.quiver.schemas.avro.Storage.INT8
+                                    ? Storage.INT8
+                                    : Storage.FLOAT32)
+                    // One shard's index grows one upsert at a time on the task thread.
+                    .buildThreads(1)
+                    .build();
         };
     }
 }

@@ -57,6 +57,9 @@ class QuiverLocalScriptITCase {
     private static final Pattern BASH_BLOCK =
             Pattern.compile("```bash[^\\n]*\\n(.*?)```", Pattern.DOTALL);
     private static final Pattern STATUS_OK = Pattern.compile("\"status\"\\s*:\\s*\"ok\"");
+    private static final Pattern SUCCESS =
+            Pattern.compile("\"status\"\\s*:\\s*\"(ok|acknowledged|completed)\"");
+    private static final Pattern CURL = Pattern.compile("\\bcurl\\s");
 
     private static final Duration START_DEADLINE = Duration.ofMinutes(5);
     private static final Duration STEP_DEADLINE = Duration.ofMinutes(2);
@@ -106,6 +109,12 @@ class QuiverLocalScriptITCase {
                                 command, result.output)
                         .isTrue();
             }
+            // Every curl in a step must succeed, not merely exit 0.
+            assertThat(SUCCESS.matcher(result.output).results().count())
+                    .as(
+                            "successful answers of README step:\n%s\noutput:\n%s",
+                            command, result.output)
+                    .isEqualTo(CURL.matcher(command).results().count());
         }
         assertThat(searched).as("the README's smoke examples include a search").isTrue();
 

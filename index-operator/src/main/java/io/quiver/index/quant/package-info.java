@@ -1,0 +1,2 @@
+/** Scalar (int8) quantization of float vectors, calibrated per collection. */
+package io.quiver.index.quant;

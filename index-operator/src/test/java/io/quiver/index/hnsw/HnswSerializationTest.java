@@ -1,0 +1,184 @@
+package io.quiver.index.hnsw;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.quiver.index.Metric;
+import io.quiver.index.SearchHits;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class HnswSerializationTest {
+
+    private static final String FIXTURE = "hnsw-v1-cosine-float32.bin";
+    private static final String FIXTURE_INT8 = "hnsw-v1-l2-int8.bin";
+
+    @ParameterizedTest
+    @EnumSource(Storage.class)
+    void roundTripGivesIdenticalResults(Storage storage) throws IOException {
+        float[][] vectors = TestVectors.clustered(3, 2000, 20, 10);
+        HnswIndex index =
+                HnswIndex.builder(20, Metric.COSINE)
+                        .storage(storage)
+                        .efConstruction(60)
+                        .calibrationSample(300)
+                        .build();
+        for (int i = 0; i < vectors.length; i++) {
+            index.upsert("id-" + i, vectors[i]);
+        }
+        for (int i = 0; i < vectors.length; i += 7) {
+            index.delete("id-" + i);
+        }
+        HnswIndex copy = HnswIndex.readFrom(new ByteArrayInputStream(bytes(index)), 2);
+
+        assertThat(copy.size()).isEqualTo(index.size());
+        assertThat(copy.storage()).isEqualTo(storage);
+        assertThat(copy.ramBytesUsed()).isLessThanOrEqualTo(index.ramBytesUsed());
+        for (int q = 0; q < 50; q++) {
+            SearchHits a = index.search(vectors[q * 13], 10, 40, null);
+            SearchHits b = copy.search(vectors[q * 13], 10, 40, null);
+            assertThat(HnswFixtureTest.ids(b)).containsExactly(HnswFixtureTest.ids(a));
+            for (int i = 0; i < a.size(); i++) {
+                assertThat(b.score(i)).isEqualTo(a.score(i));
+            }
+        }
+        // The copy keeps working as an index.
+        copy.upsert("new", vectors[0]);
+        assertThat(copy.search(vectors[0], 1, 10, null).id(0)).isIn("new", "id-0");
+    }
+
+    @Test
+    void aFormatVersion1FixtureReadsBack() throws IOException {
+        HnswIndex index;
+        try (InputStream in = getClass().getResourceAsStream(FIXTURE)) {
+            assertThat(in).as(FIXTURE + " on the test class path").isNotNull();
+            index = HnswIndex.readFrom(in, 1);
+        }
+        float[][] vectors = fixtureVectors();
+        boolean[] live = fixtureLive();
+        assertThat(index.dimension()).isEqualTo(6);
+        assertThat(index.metric()).isEqualTo(Metric.COSINE);
+        assertThat(index.size()).isEqualTo(38);
+        for (int q = 0; q < vectors.length; q += 5) {
+            SearchHits hits = index.search(vectors[q], 5, 40, null);
+            int[] truth = TestVectors.bruteForce(Metric.COSINE, vectors, live, vectors[q], 5);
+            String[] expected = Arrays.stream(truth).mapToObj(i -> "v" + i).toArray(String[]::new);
+            assertThat(HnswFixtureTest.ids(hits)).containsExactly(expected);
+        }
+
+        try (InputStream in = getClass().getResourceAsStream(FIXTURE_INT8)) {
+            assertThat(in).as(FIXTURE_INT8 + " on the test class path").isNotNull();
+            index = HnswIndex.readFrom(in, 1);
+        }
+        assertThat(index.storage()).isEqualTo(Storage.INT8);
+        assertThat(index.quantizer()).isNotNull();
+        SearchScratch s = index.newScratch();
+        int[] nodes = new int[3];
+        float[] dist = new float[3];
+        int found = index.search(vectors[10], 3, 40, null, s, nodes, dist);
+        assertThat(Arrays.copyOf(nodes, found))
+                .containsExactly(TestVectors.bruteForce(Metric.L2, vectors, null, vectors[10], 3));
+    }
+
+    @Test
+    void flippedBytesFailWithAClearMessage() throws IOException {
+        byte[] good = bytes(small());
+        for (int pos = 0; pos < good.length; pos += pos < 80 ? 1 : 37) {
+            byte[] bad = good.clone();
+            bad[pos] ^= (byte) 0x10;
+            final int at = pos;
+            assertThatThrownBy(() -> HnswIndex.readFrom(new ByteArrayInputStream(bad), 1))
+                    .as("byte %d of %d flipped", at, good.length)
+                    .isInstanceOf(CorruptIndexException.class)
+                    .hasMessageMatching(
+                            "(?s).*(checksum mismatch|truncated|corrupt index snapshot|not an HNSW"
+                                    + " index snapshot|unsupported index snapshot format).*");
+        }
+    }
+
+    @Test
+    void truncatedBytesFailWithAClearMessage() throws IOException {
+        byte[] good = bytes(small());
+        for (int len = 0; len < good.length; len += len < 80 ? 1 : 53) {
+            byte[] cut = Arrays.copyOf(good, len);
+            final int at = len;
+            assertThatThrownBy(() -> HnswIndex.readFrom(new ByteArrayInputStream(cut), 1))
+                    .as("first %d of %d bytes", at, good.length)
+                    .isInstanceOf(CorruptIndexException.class)
+                    .hasMessageContaining("truncated");
+        }
+    }
+
+    private static HnswIndex small() {
+        HnswIndex index = HnswIndex.builder(8, Metric.L2).m(4).build();
+        float[][] v = TestVectors.clustered(11, 200, 8, 5);
+        for (int i = 0; i < v.length; i++) {
+            index.upsert("s" + i, v[i]);
+        }
+        index.delete("s3");
+        return index;
+    }
+
+    private static byte[] bytes(HnswIndex index) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        index.writeTo(out);
+        return out.toByteArray();
+    }
+
+    /** The fixture's vectors, defined by a formula so the test does not depend on a generator. */
+    static float[][] fixtureVectors() {
+        float[][] v = new float[40][6];
+        for (int i = 0; i < v.length; i++) {
+            for (int j = 0; j < 6; j++) {
+                v[i][j] = (float) Math.sin(i * 7 + j * 3 + 1) + (j == i % 6 ? 1.5f : 0f);
+            }
+        }
+        return v;
+    }
+
+    static boolean[] fixtureLive() {
+        boolean[] live = new boolean[40];
+        Arrays.fill(live, true);
+        live[3] = false;
+        live[17] = false;
+        return live;
+    }
+
+    /**
+     * Writes the fixtures again (only when the format version changes: old fixtures stay to prove
+     * old snapshots still read): {@code
+     * -Dquiver.fixtures.write=src/test/resources/io/quiver/index/hnsw}.
+     */
+    @Test
+    void writeFixturesWhenAsked() throws IOException {
+        String dir = System.getProperty("quiver.fixtures.write");
+        if (dir == null) {
+            return;
+        }
+        float[][] v = fixtureVectors();
+        HnswIndex cosine = HnswIndex.builder(6, Metric.COSINE).m(4).efConstruction(32).build();
+        for (int i = 0; i < v.length; i++) {
+            cosine.upsert("v" + i, v[i]);
+        }
+        cosine.delete("v3");
+        cosine.delete("v17");
+        Files.write(Path.of(dir, FIXTURE), bytes(cosine));
+        HnswIndex int8 =
+                HnswIndex.builder(6, Metric.L2)
+                        .m(4)
+                        .efConstruction(32)
+                        .storage(Storage.INT8)
+                        .withIds(false)
+                        .build();
+        int8.addAll(v, null);
+        Files.write(Path.of(dir, FIXTURE_INT8), bytes(int8));
+    }
+}
