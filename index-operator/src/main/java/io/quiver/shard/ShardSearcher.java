@@ -1,5 +1,6 @@
 package io.quiver.shard;
 
+import io.quiver.index.Metric;
 import io.quiver.index.SearchHits;
 import io.quiver.schemas.Limits;
 import io.quiver.schemas.filter.FilterException;
@@ -207,6 +208,9 @@ public final class ShardSearcher {
                     vectors[i] = collection.vector(ids[i]);
                 }
             }
+            if (request.exactScores()) {
+                rescore(collection, request.vector(), ids, scores, payloads, vectors);
+            }
             return new ShardResult(
                     s,
                     Status.OK,
@@ -220,6 +224,39 @@ public final class ShardSearcher {
         } catch (RuntimeException e) {
             LOG.warn("search on shard {} collection '{}' failed", s, request.collection(), e);
             return ShardResult.failed(s, Status.ERROR, "search failed: " + e);
+        }
+    }
+
+    /** Replaces the index scores by exact float32 ones and reorders every array by them. */
+    private static void rescore(
+            LiveCollection collection,
+            float[] query,
+            String[] ids,
+            float[] scores,
+            byte[][] payloads,
+            float[][] vectors) {
+        Metric metric = collection.index().metric();
+        boolean[] missing = new boolean[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            float[] v = collection.vector(ids[i]);
+            missing[i] = v == null;
+            if (v != null) {
+                scores[i] = ExactScores.score(metric, query, v);
+            }
+        }
+        Integer[] order = ExactScores.order(metric, ids, scores, missing);
+        String[] ids0 = ids.clone();
+        float[] scores0 = scores.clone();
+        byte[][] payloads0 = payloads.clone();
+        float[][] vectors0 = vectors == null ? null : vectors.clone();
+        for (int r = 0; r < order.length; r++) {
+            int i = order[r];
+            ids[r] = ids0[i];
+            scores[r] = scores0[i];
+            payloads[r] = payloads0[i];
+            if (vectors != null) {
+                vectors[r] = vectors0[i];
+            }
         }
     }
 

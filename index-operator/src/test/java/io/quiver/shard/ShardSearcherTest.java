@@ -1,11 +1,17 @@
 package io.quiver.shard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
 
+import io.quiver.index.Metric;
+import io.quiver.index.flat.FlatIndex;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.ShardResult;
 import io.quiver.schemas.rpc.ShardResult.Status;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -89,6 +95,58 @@ class ShardSearcherTest {
         assertThat(r.status()).isEqualTo(Status.OK);
         assertThat(r.size()).isZero();
         assertThat(r.appliedOffsets()).containsExactly(60L);
+    }
+
+    @Test
+    void exactScoresAreRecomputedFromTheVectorsAsWritten() throws Exception {
+        LiveCollection cos =
+                new LiveCollection(
+                        "cos",
+                        "{}".getBytes(StandardCharsets.UTF_8),
+                        64,
+                        new FlatIndex(2, Metric.COSINE));
+        cos.upsert("x", new float[] {3, 4}, null);
+        cos.upsert("y", new float[] {0, 2}, null);
+        registry.get(ShardFixtures.SHARD).putCollection(cos);
+
+        ShardResult l2 = search(ShardFixtures.COLLECTION, new float[] {1, 0.5f}, 3);
+        assertThat(l2.status()).isEqualTo(Status.OK);
+        assertThat(ids(l2)).containsExactly("b", "a", "c");
+        assertThat(l2.scores()[0]).isCloseTo(0.5f, offset(1e-6f));
+        assertThat(l2.scores()[1]).isCloseTo((float) Math.sqrt(1.25), offset(1e-6f));
+
+        ShardResult c = search("cos", new float[] {0, 1}, 2);
+        assertThat(ids(c)).containsExactly("y", "x");
+        assertThat(c.scores()[0]).isCloseTo(1f, offset(1e-6f));
+        assertThat(c.scores()[1]).isCloseTo(0.8f, offset(1e-6f));
+    }
+
+    private ShardResult search(String collection, float[] query, int k) throws Exception {
+        CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
+        searcher.submit(
+                new SearchRequest(
+                                1,
+                                collection,
+                                new int[] {ShardFixtures.SHARD},
+                                k,
+                                0,
+                                false,
+                                query,
+                                5_000,
+                                null,
+                                null,
+                                null)
+                        .withExactScores(true),
+                answer::complete);
+        return answer.get(5, TimeUnit.SECONDS).shards().get(0);
+    }
+
+    private static List<String> ids(ShardResult r) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < r.size(); i++) {
+            ids.add(r.ids()[i]);
+        }
+        return ids;
     }
 
     private static SearchRequest requiring(int partition, long offset, int timeoutMs) {

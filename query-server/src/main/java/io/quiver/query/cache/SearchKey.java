@@ -22,6 +22,7 @@ final class SearchKey {
     private final int ef;
     private final boolean withPayload;
     private final boolean withVector;
+    private final boolean exactScores;
     private final Float scoreThreshold;
     private final Map<Integer, Long> requiredOffsets;
     private final Filter filter;
@@ -36,6 +37,7 @@ final class SearchKey {
         this.ef = q.ef();
         this.withPayload = q.withPayload();
         this.withVector = q.withVector();
+        this.exactScores = q.exactScores();
         this.scoreThreshold = q.scoreThreshold();
         this.requiredOffsets = q.requiredOffsets();
         this.filter = q.filter();
@@ -48,6 +50,7 @@ final class SearchKey {
                                         ef,
                                         withPayload,
                                         withVector,
+                                        exactScores,
                                         scoreThreshold,
                                         requiredOffsets,
                                         filter)
@@ -74,6 +77,7 @@ final class SearchKey {
                 && ef == k.ef
                 && withPayload == k.withPayload
                 && withVector == k.withVector
+                && exactScores == k.exactScores
                 && createdAtMs == k.createdAtMs
                 && collection.equals(k.collection)
                 && Arrays.equals(vector, k.vector)

@@ -3,6 +3,7 @@ package io.quiver.query.http;
 import io.quiver.query.catalog.CollectionCatalog;
 import io.quiver.query.consistency.EndOffsets;
 import io.quiver.query.metrics.QueryMetrics;
+import io.quiver.query.rerank.Reranking;
 import io.quiver.query.routing.ShardDirectory;
 import io.quiver.query.search.CountOutcome;
 import io.quiver.query.search.PointLookup;
@@ -24,7 +25,32 @@ public record QueryServices(
         HttpSettings settings,
         EndOffsets endOffsets,
         PointReader points,
-        QueryMetrics metrics) {
+        QueryMetrics metrics,
+        Reranking reranking) {
+
+    /** Services whose reranking counts into {@code metrics}. */
+    public QueryServices(
+            CollectionCatalog catalog,
+            TopicWriter writer,
+            Searcher searcher,
+            ShardDirectory directory,
+            Topics topics,
+            HttpSettings settings,
+            EndOffsets endOffsets,
+            PointReader points,
+            QueryMetrics metrics) {
+        this(
+                catalog,
+                writer,
+                searcher,
+                directory,
+                topics,
+                settings,
+                endOffsets,
+                points,
+                metrics,
+                Reranking.create(metrics));
+    }
 
     /** Services with metrics of their own. */
     public QueryServices(
@@ -81,6 +107,7 @@ public record QueryServices(
         Objects.requireNonNull(endOffsets, "endOffsets");
         Objects.requireNonNull(points, "points");
         Objects.requireNonNull(metrics, "metrics");
+        Objects.requireNonNull(reranking, "reranking");
     }
 
     private static final PointReader NO_POINT_READS =

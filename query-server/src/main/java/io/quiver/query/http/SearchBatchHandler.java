@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quiver.query.internal.Json;
-import io.quiver.query.search.SearchOutcome;
 import io.quiver.schemas.avro.CollectionSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +60,7 @@ final class SearchBatchHandler implements RouteHandler {
         for (int i = 0; i < searches.size(); i++) {
             prepared.add(prepare(searches.get(i), spec, "searches[" + i + "]"));
         }
-        List<CompletableFuture<SearchOutcome>> running = new ArrayList<>(prepared.size());
+        List<CompletableFuture<SearchHandler.Ranked>> running = new ArrayList<>(prepared.size());
         for (SearchHandler.Prepared p : prepared) {
             running.add(search.run(spec, p));
         }
@@ -85,17 +84,27 @@ final class SearchBatchHandler implements RouteHandler {
     private static HttpAnswer answer(
             HttpCall call,
             List<SearchHandler.Prepared> prepared,
-            List<CompletableFuture<SearchOutcome>> outcomes) {
+            List<CompletableFuture<SearchHandler.Ranked>> outcomes) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("status", "ok");
         body.put("time_ms", call.millisSinceStart());
         ArrayNode result = body.putArray("result");
+        ArrayNode reranked = Json.MAPPER.createArrayNode();
+        ArrayNode reasons = Json.MAPPER.createArrayNode();
         TreeSet<Integer> missing = new TreeSet<>();
         for (int i = 0; i < prepared.size(); i++) {
-            SearchOutcome outcome = outcomes.get(i).join();
-            result.add(SearchHandler.hits(prepared.get(i).query(), outcome));
-            missing.addAll(outcome.missingShards());
+            SearchHandler.Ranked ranked = outcomes.get(i).join();
+            result.add(SearchHandler.hits(prepared.get(i).query(), ranked));
+            reranked.add(ranked.reranked());
+            if (ranked.reranked()) {
+                reasons.addNull();
+            } else {
+                reasons.add(ranked.rerankReason());
+            }
+            missing.addAll(ranked.outcome().missingShards());
         }
+        body.set("reranked", reranked);
+        body.set("rerank_reasons", reasons);
         body.put("partial", !missing.isEmpty());
         ArrayNode m = body.putArray("missing_shards");
         missing.forEach(m::add);

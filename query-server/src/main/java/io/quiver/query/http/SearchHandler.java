@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quiver.query.catalog.CollectionCatalog;
 import io.quiver.query.consistency.ReadConsistency;
 import io.quiver.query.internal.Json;
+import io.quiver.query.rerank.RerankMethod;
+import io.quiver.query.rerank.RerankPlan;
+import io.quiver.query.rerank.RerankResult;
 import io.quiver.query.search.Hit;
 import io.quiver.query.search.SearchOutcome;
 import io.quiver.query.search.SearchQuery;
@@ -20,6 +23,7 @@ import io.quiver.schemas.record.InvalidRecordException;
 import io.quiver.schemas.record.RecordValidator;
 import io.quiver.schemas.record.UpsertCodec;
 import io.quiver.schemas.routing.OffsetToken;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -62,7 +66,8 @@ final class SearchHandler implements RouteHandler {
                     "token",
                     "filter",
                     "offset",
-                    "with_vector");
+                    "with_vector",
+                    "rerank");
     private static final Set<String> PARAMS_FIELDS = Set.of("hnsw_ef");
 
     private final QueryServices services;
@@ -80,11 +85,42 @@ final class SearchHandler implements RouteHandler {
         CollectionSpec spec = Collections.require(services.catalog(), call.collection());
         ObjectNode body = JsonBodies.object(call.body(), "search request");
         Prepared search = prepare(body, spec);
-        return run(spec, search).thenApply(outcome -> answer(call, search.query(), outcome));
+        return run(spec, search).thenApply(ranked -> answer(call, search.query(), ranked));
     }
 
-    /** One validated search and the consistency it asks for. */
-    record Prepared(SearchQuery query, ReadConsistency consistency) {}
+    /**
+     * One validated search, the consistency it asks for and its rerank plan.
+     *
+     * @param query the search as asked (its page and payload choice shape the answer)
+     */
+    record Prepared(SearchQuery query, ReadConsistency consistency, RerankPlan rerank) {
+
+        /**
+         * What the shards are asked: the search itself, or when reranking, every candidate from the
+         * top (at least N) with payloads when the method reads texts, with exact float32 scores
+         * from the shards for {@code exact}.
+         */
+        SearchQuery fanOut() {
+            if (!rerank.active()) {
+                return query;
+            }
+            return query.fromTop(
+                            Math.max(query.depth(), rerank.topN()),
+                            query.withPayload() || rerank.method().needsText())
+                    .withExactScores(rerank.method() == RerankMethod.EXACT);
+        }
+    }
+
+    /**
+     * A search's answer.
+     *
+     * @param outcome the fan-out's outcome holding the page of hits to answer
+     * @param rerankScores the reranker's score of each hit of the page, NaN where not rescored
+     * @param reranked whether the page's order comes from the reranker
+     * @param rerankReason why not, or null
+     */
+    record Ranked(
+            SearchOutcome outcome, float[] rerankScores, boolean reranked, String rerankReason) {}
 
     /**
      * Validates one search body (synchronously, throwing what the caller should see).
@@ -97,15 +133,16 @@ final class SearchHandler implements RouteHandler {
         if (consistency == ReadConsistency.SESSION) {
             query = query.withRequiredOffsets(token(body));
         }
-        return new Prepared(query, consistency);
+        return new Prepared(query, consistency, RerankRequests.plan(body.get("rerank"), spec));
     }
 
     /**
      * Runs a prepared search: reads the end offsets first for strong consistency, fans out, and
-     * fails with 504 when a session or strong search missed shards, 503 when no shard answered.
+     * fails with 504 when a session or strong search missed shards, 503 when no shard answered;
+     * then reranks when the plan says so (never failing for the reranker) and cuts the page.
      */
-    CompletableFuture<SearchOutcome> run(CollectionSpec spec, Prepared search) {
-        SearchQuery query = search.query();
+    CompletableFuture<Ranked> run(CollectionSpec spec, Prepared search) {
+        SearchQuery query = search.fanOut();
         CompletableFuture<SearchQuery> ready =
                 search.consistency() != ReadConsistency.STRONG
                         ? CompletableFuture.completedFuture(query)
@@ -116,7 +153,34 @@ final class SearchHandler implements RouteHandler {
                                         "reading the upserts topic's end offsets")
                                 .thenApply(query::withRequiredOffsets);
         return ready.thenCompose(q -> services.searcher().search(spec, q))
-                .thenApply(outcome -> check(query, search.consistency(), outcome));
+                .thenApply(outcome -> check(query, search.consistency(), outcome))
+                .thenCompose(outcome -> rerank(search, outcome));
+    }
+
+    private CompletableFuture<Ranked> rerank(Prepared search, SearchOutcome outcome) {
+        if (!search.rerank().active()) {
+            float[] none = new float[outcome.hits().size()];
+            Arrays.fill(none, Float.NaN);
+            return CompletableFuture.completedFuture(
+                    new Ranked(outcome, none, false, search.rerank().skipReason()));
+        }
+        return services.reranking()
+                .rerank(search.rerank(), outcome.hits())
+                .thenApply(result -> page(search.query(), outcome, result));
+    }
+
+    /** The asked page of the reranked candidates. */
+    private static Ranked page(SearchQuery query, SearchOutcome outcome, RerankResult result) {
+        int from = Math.min(query.offset(), result.hits().size());
+        int to = Math.min(query.depth(), result.hits().size());
+        return new Ranked(
+                new SearchOutcome(
+                        result.hits().subList(from, to),
+                        outcome.answeredShards(),
+                        outcome.missingShards()),
+                Arrays.copyOfRange(result.rerankScores(), from, to),
+                result.reranked(),
+                result.reason());
     }
 
     private static ReadConsistency consistency(ObjectNode body, CollectionSpec spec) {
@@ -281,11 +345,16 @@ final class SearchHandler implements RouteHandler {
         return outcome;
     }
 
-    private static HttpAnswer answer(HttpCall call, SearchQuery query, SearchOutcome outcome) {
+    private static HttpAnswer answer(HttpCall call, SearchQuery query, Ranked ranked) {
+        SearchOutcome outcome = ranked.outcome();
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("status", "ok");
         body.put("time_ms", call.millisSinceStart());
-        body.set("result", hits(query, outcome));
+        body.set("result", hits(query, ranked));
+        body.put("reranked", ranked.reranked());
+        if (!ranked.reranked()) {
+            body.put("rerank_reason", ranked.rerankReason());
+        }
         body.put("partial", outcome.partial());
         ArrayNode missing = body.putArray("missing_shards");
         outcome.missingShards().forEach(missing::add);
@@ -293,12 +362,18 @@ final class SearchHandler implements RouteHandler {
     }
 
     /** The hits as the answer's {@code result} array. */
-    static ArrayNode hits(SearchQuery query, SearchOutcome outcome) {
+    static ArrayNode hits(SearchQuery query, Ranked ranked) {
         ArrayNode result = Json.MAPPER.createArrayNode();
-        for (Hit h : outcome.hits()) {
+        List<Hit> hits = ranked.outcome().hits();
+        for (int i = 0; i < hits.size(); i++) {
+            Hit h = hits.get(i);
             ObjectNode hit = result.addObject();
             hit.put("id", h.id());
             hit.put("score", h.score());
+            float rerankScore = ranked.rerankScores()[i];
+            if (Float.isFinite(rerankScore)) {
+                hit.put("rerank_score", rerankScore);
+            }
             if (query.withPayload()) {
                 hit.set("payload", Payloads.toJson(h.payload()));
             }

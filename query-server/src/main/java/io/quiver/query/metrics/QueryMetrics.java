@@ -20,7 +20,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code quiver_search_partial_total}: fan-outs that answered without some shards;
  *   <li>{@code quiver_shard_rpc_seconds} (histogram): tags {@code type} = {@code search}|{@code
  *       get}|{@code count} and {@code outcome} = {@code ok}|{@code timeout}|{@code
- *       connection}|{@code error}; errors are the non-ok outcomes.
+ *       connection}|{@code error}; errors are the non-ok outcomes;
+ *   <li>{@code quiver_rerank_total}: searches that asked a reranker, tags {@code method} = {@code
+ *       exact}|{@code bm25}|{@code http} and {@code outcome} = {@code ok}|{@code timeout}|{@code
+ *       error}|{@code circuit_open}; every non-ok outcome answered in vector order;
+ *   <li>{@code quiver_rerank_cache_requests_total}, tag {@code result} = {@code hit}|{@code miss}:
+ *       external reranker scores found in (or missing from) the score cache, per candidate.
  * </ul>
  *
  * Thread-safe.
@@ -81,6 +86,40 @@ public final class QueryMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** One rerank attempt with {@code method} that ended with {@code outcome}. */
+    public void rerank(String method, String outcome) {
+        Counter.builder("quiver.rerank")
+                .description("Rerank attempts by method and outcome")
+                .tags("method", method, "outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
+    /** {@code hits} candidates' reranker scores came from the score cache, {@code misses} not. */
+    public void rerankCache(int hits, int misses) {
+        rerankCacheCounter("hit").increment(hits);
+        rerankCacheCounter("miss").increment(misses);
+    }
+
+    private Counter rerankCacheCounter(String result) {
+        return Counter.builder("quiver.rerank.cache.requests")
+                .description("External reranker score cache lookups, per candidate")
+                .tag("result", result)
+                .register(registry);
+    }
+
+    /** How many candidates' reranker scores came from the score cache so far. */
+    public double rerankCacheHitCount() {
+        return rerankCacheCounter("hit").count();
+    }
+
+    /** How many rerank attempts with {@code method} ended with {@code outcome} so far. */
+    public double rerankCount(String method, String outcome) {
+        Counter c =
+                registry.find("quiver.rerank").tags("method", method, "outcome", outcome).counter();
+        return c == null ? 0 : c.count();
     }
 
     public void cacheLookup(boolean hit) {

@@ -48,18 +48,19 @@ public final class FanOutSearcher implements Searcher {
                         (endpoint, shards, timeoutMs) -> {
                             SearchRequest request =
                                     new SearchRequest(
-                                            client.nextRequestId(),
-                                            query.collection(),
-                                            shards,
-                                            query.depth(),
-                                            query.ef(),
-                                            query.withPayload(),
-                                            query.withVector(),
-                                            query.vector(),
-                                            (int) Math.min(Integer.MAX_VALUE, timeoutMs),
-                                            partitions,
-                                            offsets,
-                                            filter);
+                                                    client.nextRequestId(),
+                                                    query.collection(),
+                                                    shards,
+                                                    query.depth(),
+                                                    query.ef(),
+                                                    query.withPayload(),
+                                                    query.withVector(),
+                                                    query.vector(),
+                                                    (int) Math.min(Integer.MAX_VALUE, timeoutMs),
+                                                    partitions,
+                                                    offsets,
+                                                    filter)
+                                            .withExactScores(query.exactScores());
                             return client.search(endpoint, request, timeoutMs)
                                     .thenApply(SearchResponse::shards);
                         })

@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param requiredOffsets upserts-topic offsets every shard must have applied first (partition to
  *     offset, empty for eventual consistency)
  * @param filter only points whose payload passes it, or null for every point
+ * @param exactScores whether the shards rescore their hits with the float32 vectors as written (the
+ *     {@code exact} rerank of int8 collections)
  */
 public record SearchQuery(
         String collection,
@@ -32,7 +34,36 @@ public record SearchQuery(
         Float scoreThreshold,
         int timeoutMs,
         Map<Integer, Long> requiredOffsets,
-        Filter filter) {
+        Filter filter,
+        boolean exactScores) {
+
+    /** A search with the index's own scores. */
+    public SearchQuery(
+            String collection,
+            float[] vector,
+            int limit,
+            int offset,
+            int ef,
+            boolean withPayload,
+            boolean withVector,
+            Float scoreThreshold,
+            int timeoutMs,
+            Map<Integer, Long> requiredOffsets,
+            Filter filter) {
+        this(
+                collection,
+                vector,
+                limit,
+                offset,
+                ef,
+                withPayload,
+                withVector,
+                scoreThreshold,
+                timeoutMs,
+                requiredOffsets,
+                filter,
+                false);
+    }
 
     /** A search without offset, vectors or filter. */
     public SearchQuery(
@@ -93,7 +124,45 @@ public record SearchQuery(
                 scoreThreshold,
                 timeoutMs,
                 offsets,
-                filter);
+                filter,
+                exactScores);
+    }
+
+    /**
+     * This search from the first hit: {@code limit} hits, with payloads when {@code withPayload}
+     * (reranking asks for more candidates than the page and reads their payload texts).
+     */
+    public SearchQuery fromTop(int limit, boolean withPayload) {
+        return new SearchQuery(
+                collection,
+                vector,
+                limit,
+                0,
+                ef,
+                withPayload,
+                withVector,
+                scoreThreshold,
+                timeoutMs,
+                requiredOffsets,
+                filter,
+                exactScores);
+    }
+
+    /** This search, asking the shards for exact float32 scores when {@code exact}. */
+    public SearchQuery withExactScores(boolean exact) {
+        return new SearchQuery(
+                collection,
+                vector,
+                limit,
+                offset,
+                ef,
+                withPayload,
+                withVector,
+                scoreThreshold,
+                timeoutMs,
+                requiredOffsets,
+                filter,
+                exact);
     }
 
     /** How many hits every shard is asked for: the skipped ones and the page. */

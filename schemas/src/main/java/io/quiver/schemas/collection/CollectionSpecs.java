@@ -57,7 +57,7 @@ public final class CollectionSpecs {
     private static final Set<String> INDEX_FIELDS =
             Set.of("type", "m", "ef_construction", "ef", "storage");
     private static final Set<String> RERANK_FIELDS =
-            Set.of("enabled", "method", "top_n", "timeout_ms", "text_field");
+            Set.of("enabled", "method", "top_n", "timeout_ms", "text_field", "url", "protocol");
 
     static {
         AvroTrust.ensure();
@@ -141,6 +141,10 @@ public final class CollectionSpecs {
             if (r.getTextField() != null) {
                 rn.put("text_field", r.getTextField());
             }
+            if (r.getUrl() != null) {
+                rn.put("url", r.getUrl());
+            }
+            rn.put("protocol", r.getProtocol());
         }
         root.put("created_at_ms", spec.getCreatedAtMs());
         return root;
@@ -252,11 +256,43 @@ public final class CollectionSpecs {
             throw new IllegalArgumentException(
                     "rerank_policy.timeout_ms must be between 1 and 60000, got " + timeout);
         }
+        String protocol = textField(n, "protocol", "tei");
+        if (!Set.of("tei", "cohere").contains(protocol)) {
+            throw new IllegalArgumentException(
+                    "rerank_policy.protocol must be 'tei' or 'cohere', got '" + protocol + "'");
+        }
+        String url = textField(n, "url", null);
+        if (url != null) {
+            checkRerankUrl(url);
+        } else if (method.equals("http")) {
+            throw new IllegalArgumentException(
+                    "rerank_policy.url is required when rerank_policy.method is 'http'");
+        }
         return b.setMethod(method)
                 .setTopN(topN)
                 .setTimeoutMs(timeout)
                 .setTextField(textField(n, "text_field", null))
+                .setUrl(url)
+                .setProtocol(protocol)
                 .build();
+    }
+
+    /** An external reranker's address: an absolute http or https URL with a host. */
+    private static void checkRerankUrl(String url) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException(
+                    "rerank_policy.url is not a valid URL: '" + url + "'");
+        }
+        String scheme = uri.getScheme();
+        if (scheme == null
+                || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))
+                || uri.getHost() == null) {
+            throw new IllegalArgumentException(
+                    "rerank_policy.url must be an absolute http or https URL, got '" + url + "'");
+        }
     }
 
     private static MetricType metric(String s) {
@@ -313,7 +349,7 @@ public final class CollectionSpecs {
     private static String textField(JsonNode node, String field, String dflt) {
         JsonNode n = node.get(field);
         if (n == null || n.isNull()) {
-            if (dflt == null && !field.equals("text_field")) {
+            if (dflt == null && !field.equals("text_field") && !field.equals("url")) {
                 throw new IllegalArgumentException("missing field '" + field + "'");
             }
             return dflt;

@@ -17,8 +17,11 @@ import java.util.List;
  *
  * <ul>
  *   <li>SEARCH (1): collection, shards int[], k i32, ef i32, flags u8 (bit 0: with payload, bit 1:
- *       with vector), timeoutMs i32, vector float[], required partitions int[] + offsets long[],
- *       filter bytes.
+ *       with vector, bit 2: exact scores — each shard rescores its k hits with the float32 vectors
+ *       as written, in the collection's metric, and answers them best first by that score; added
+ *       within version 1, a shard server that predates it ignores the bit and answers index
+ *       scores), timeoutMs i32, vector float[], required partitions int[] + offsets long[], filter
+ *       bytes.
  *   <li>RESULT (2): shard count i32, per shard: shard i32, status u8, message, applied partitions
  *       int[] + offsets long[], hit count i32, per hit: id, score f32, payload bytes (length -1 for
  *       none).
@@ -59,7 +62,8 @@ public final class RpcCodec {
         writeInts(out, r.shards());
         out.writeInt(r.k());
         out.writeInt(r.ef());
-        out.writeByte((r.withPayload() ? 1 : 0) | (r.withVector() ? 2 : 0));
+        out.writeByte(
+                (r.withPayload() ? 1 : 0) | (r.withVector() ? 2 : 0) | (r.exactScores() ? 4 : 0));
         out.writeInt(r.timeoutMs());
         float[] v = r.vector();
         out.writeInt(v.length);
@@ -205,6 +209,7 @@ public final class RpcCodec {
         int flags = in.readByte();
         boolean withPayload = (flags & 1) != 0;
         boolean withVector = (flags & 2) != 0;
+        boolean exactScores = (flags & 4) != 0;
         int timeoutMs = in.readInt();
         int dim = count(in, 4);
         float[] vector = new float[dim];
@@ -216,18 +221,19 @@ public final class RpcCodec {
         byte[] filter = readBytes(in);
         try {
             return new SearchRequest(
-                    requestId,
-                    collection,
-                    shards,
-                    k,
-                    ef,
-                    withPayload,
-                    withVector,
-                    vector,
-                    timeoutMs,
-                    partitions,
-                    offsets,
-                    filter);
+                            requestId,
+                            collection,
+                            shards,
+                            k,
+                            ef,
+                            withPayload,
+                            withVector,
+                            vector,
+                            timeoutMs,
+                            partitions,
+                            offsets,
+                            filter)
+                    .withExactScores(exactScores);
         } catch (IllegalArgumentException e) {
             throw new RpcFormatException(e.getMessage());
         }

@@ -26,6 +26,7 @@ public final class SearchRequest {
     private final int[] requiredPartitions;
     private final long[] requiredOffsets;
     private final byte[] filter;
+    private final boolean exactScores;
 
     public SearchRequest(
             long requestId,
@@ -83,6 +84,7 @@ public final class SearchRequest {
         this.requiredPartitions = requiredPartitions == null ? new int[0] : requiredPartitions;
         this.requiredOffsets = requiredOffsets == null ? new long[0] : requiredOffsets;
         this.filter = filter == null ? new byte[0] : filter;
+        this.exactScores = false;
         if (this.requiredPartitions.length != this.requiredOffsets.length) {
             throw new IllegalArgumentException(
                     this.requiredPartitions.length
@@ -90,6 +92,31 @@ public final class SearchRequest {
                             + this.requiredOffsets.length
                             + " offsets");
         }
+    }
+
+    private SearchRequest(SearchRequest r, boolean exactScores) {
+        this.requestId = r.requestId;
+        this.collection = r.collection;
+        this.shards = r.shards;
+        this.k = r.k;
+        this.ef = r.ef;
+        this.withPayload = r.withPayload;
+        this.withVector = r.withVector;
+        this.vector = r.vector;
+        this.timeoutMs = r.timeoutMs;
+        this.requiredPartitions = r.requiredPartitions;
+        this.requiredOffsets = r.requiredOffsets;
+        this.filter = r.filter;
+        this.exactScores = exactScores;
+    }
+
+    /**
+     * This search, asking (when {@code exactScores}) every shard to rescore its hits with the
+     * float32 vectors as written, in the collection's metric, and answer them in that order: the
+     * {@code exact} rerank of int8 collections.
+     */
+    public SearchRequest withExactScores(boolean exactScores) {
+        return new SearchRequest(this, exactScores);
     }
 
     /** A search with no consistency wait and no filter. */
@@ -143,6 +170,11 @@ public final class SearchRequest {
 
     public boolean withVector() {
         return withVector;
+    }
+
+    /** Whether the hits' scores are recomputed from the float32 vectors as written. */
+    public boolean exactScores() {
+        return exactScores;
     }
 
     public float[] vector() {

@@ -64,6 +64,56 @@ class CollectionSpecsTest {
         bad("docs", "[]", "must be a JSON object");
     }
 
+    @Test
+    void rerankPolicyGetsDefaultsAndKeepsUrlAndProtocol() throws Exception {
+        CollectionSpec spec =
+                CollectionSpecs.fromJson(
+                        "docs",
+                        json(
+                                "{\"dimension\":3,\"metric\":\"l2\",\"rerank_policy\":{\"enabled\":true,"
+                                        + "\"method\":\"http\",\"url\":\"http://127.0.0.1:8080/rerank\","
+                                        + "\"protocol\":\"cohere\",\"text_field\":\"body\"}}"));
+        assertThat(spec.getRerankPolicy().getUrl()).isEqualTo("http://127.0.0.1:8080/rerank");
+        assertThat(spec.getRerankPolicy().getProtocol()).isEqualTo("cohere");
+        assertThat(spec.getRerankPolicy().getTopN())
+                .isEqualTo(CollectionSpecs.DEFAULT_RERANK_TOP_N);
+        assertThat(spec.getRerankPolicy().getTimeoutMs())
+                .isEqualTo(CollectionSpecs.DEFAULT_RERANK_TIMEOUT_MS);
+        assertThat(CollectionSpecs.decode("docs", CollectionSpecs.encode(spec))).isEqualTo(spec);
+        JsonNode back = CollectionSpecs.toJson(spec);
+        assertThat(back.at("/rerank_policy/url").asText())
+                .isEqualTo("http://127.0.0.1:8080/rerank");
+        assertThat(back.at("/rerank_policy/protocol").asText()).isEqualTo("cohere");
+
+        CollectionSpec bm25 =
+                CollectionSpecs.fromJson(
+                        "docs",
+                        json(
+                                "{\"dimension\":3,\"metric\":\"l2\","
+                                        + "\"rerank_policy\":{\"method\":\"bm25\"}}"));
+        assertThat(bm25.getRerankPolicy().getProtocol()).isEqualTo("tei");
+        assertThat(bm25.getRerankPolicy().getUrl()).isNull();
+    }
+
+    @Test
+    void rerankPolicyValidationNamesTheField() {
+        String head = "{\"dimension\":3,\"metric\":\"l2\",\"rerank_policy\":";
+        bad(
+                "docs",
+                head + "{\"method\":\"http\"}}",
+                "rerank_policy.url is required when rerank_policy.method is 'http'");
+        bad(
+                "docs",
+                head + "{\"method\":\"http\",\"url\":\"ftp://x/rerank\"}}",
+                "rerank_policy.url must be an absolute http or https URL");
+        bad(
+                "docs",
+                head + "{\"method\":\"http\",\"url\":\"http://x\",\"protocol\":\"grpc\"}}",
+                "rerank_policy.protocol must be 'tei' or 'cohere', got 'grpc'");
+        bad("docs", head + "{\"top_n\":0}}", "rerank_policy.top_n must be between 1 and");
+        bad("docs", head + "{\"method\":\"colbert\"}}", "rerank_policy.method must be");
+    }
+
     private static void bad(String name, String body, String message) {
         assertThatThrownBy(() -> CollectionSpecs.fromJson(name, json(body)))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -241,6 +241,35 @@ class RpcCodecTest {
     }
 
     @Test
+    void theExactScoresFlagRoundTripsBesideTheOthers() {
+        ByteBuf buf = Unpooled.buffer();
+        SearchRequest sent =
+                new SearchRequest(
+                                7L,
+                                "docs",
+                                new int[] {0, 3},
+                                5,
+                                0,
+                                true,
+                                false,
+                                new float[] {1f, 2f},
+                                100,
+                                null,
+                                null,
+                                null)
+                        .withExactScores(true);
+        RpcCodec.writeRequest(sent, buf);
+        SearchRequest request = (SearchRequest) RpcCodec.read(buf);
+        assertThat(request.exactScores()).isTrue();
+        assertThat(request.withPayload()).isTrue();
+        assertThat(request.withVector()).isFalse();
+        assertThat(request.shards()).containsExactly(0, 3);
+        assertThat(request.vector()).containsExactly(1f, 2f);
+        assertThat(request().exactScores()).isFalse();
+        assertThat(request().withExactScores(true).withExactScores(false).exactScores()).isFalse();
+    }
+
+    @Test
     void theWithVectorFlagAndVectorResultsRoundTrip() {
         ByteBuf buf = Unpooled.buffer();
         RpcCodec.writeRequest(

@@ -1,0 +1,331 @@
+package io.quiver.query.rerank;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.quiver.query.internal.Json;
+import io.quiver.query.metrics.QueryMetrics;
+import io.quiver.query.search.Hit;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a {@link RerankPlan} over a search's merged hits: picks the reranker, bounds it by the
+ * plan's timeout, and falls back to vector order with a reason on timeout, error or an open
+ * circuit. Never fails: the returned future always completes normally, within the timeout plus
+ * scheduling slack.
+ *
+ * <p>Every external endpoint has its own circuit breaker: when at least half of its last {@value
+ * #BREAKER_WINDOW} calls (and at least {@value #BREAKER_MIN_CALLS}) failed or timed out, it stops
+ * being called for the open duration (default 10 s), then lets {@value #BREAKER_PROBES} probe calls
+ * through, closing again when they succeed.
+ *
+ * <p>Scores of an external reranker are cached per (URL, query text, point id, text) for {@code
+ * ScoreCache.DEFAULT_TTL} (see {@link ScoreCache}); only the candidates missing from the cache are
+ * sent, and a search whose candidates are all cached makes no call. BM25 scores are not cached:
+ * they depend on the whole candidate set.
+ *
+ * <p>Thread-safe; one per server.
+ */
+public final class Reranking {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Reranking.class);
+
+    static final int BREAKER_WINDOW = 20;
+    static final int BREAKER_MIN_CALLS = 5;
+    static final int BREAKER_PROBES = 2;
+
+    /** How long a tripped breaker stays open before probing, by default. */
+    public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(10);
+
+    private final HttpClient client;
+    private final QueryMetrics metrics;
+    private final CircuitBreakerConfig breakerConfig;
+    private final ConcurrentMap<URI, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final ScoreCache scoreCache =
+            new ScoreCache(ScoreCache.DEFAULT_MAX_ENTRIES, ScoreCache.DEFAULT_TTL);
+
+    /**
+     * @param client the HTTP client for external rerankers (asynchronous), or null for the shared
+     *     one
+     * @param metrics where outcomes are counted
+     * @param openDuration how long a tripped circuit breaker refuses calls before probing
+     */
+    public Reranking(HttpClient client, QueryMetrics metrics, Duration openDuration) {
+        this.client = client;
+        this.metrics = metrics;
+        this.breakerConfig =
+                CircuitBreakerConfig.custom()
+                        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                        .slidingWindowSize(BREAKER_WINDOW)
+                        .minimumNumberOfCalls(BREAKER_MIN_CALLS)
+                        .failureRateThreshold(50f)
+                        .waitDurationInOpenState(openDuration)
+                        .permittedNumberOfCallsInHalfOpenState(BREAKER_PROBES)
+                        .recordExceptions(Throwable.class)
+                        .build();
+    }
+
+    /**
+     * Reranking with the process-wide HTTP client (created on first use, so servers that never call
+     * an external reranker start no client threads) and the default breaker timing.
+     */
+    public static Reranking create(QueryMetrics metrics) {
+        return new Reranking(null, metrics, DEFAULT_OPEN_DURATION);
+    }
+
+    /** Holds the shared client; the JVM initialises it on first access. */
+    private static final class SharedClient {
+        static final HttpClient CLIENT =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(Duration.ofSeconds(2))
+                        .build();
+    }
+
+    /**
+     * Reranks the best {@code plan.topN()} of {@code hits} (best first, in vector order); the rest
+     * keep their order after them.
+     */
+    public CompletableFuture<RerankResult> rerank(RerankPlan plan, List<Hit> hits) {
+        if (!plan.active()) {
+            return CompletableFuture.completedFuture(
+                    RerankResult.vectorOrder(hits, plan.skipReason()));
+        }
+        if (hits.isEmpty()) {
+            return CompletableFuture.completedFuture(
+                    RerankResult.vectorOrder(hits, RerankPlan.REASON_NO_CANDIDATES));
+        }
+        if (plan.method() == RerankMethod.EXACT) {
+            return CompletableFuture.completedFuture(exact(hits));
+        }
+        String method = plan.method().wireName();
+        Pending pending = pending(plan, candidates(plan, hits));
+        if (pending.ask.isEmpty()) {
+            metrics.rerank(method, "ok");
+            return CompletableFuture.completedFuture(reorder(hits, pending.known));
+        }
+        CircuitBreaker breaker = breaker(plan);
+        if (breaker != null && !breaker.tryAcquirePermission()) {
+            metrics.rerank(method, RerankPlan.REASON_CIRCUIT_OPEN);
+            return CompletableFuture.completedFuture(
+                    RerankResult.vectorOrder(hits, RerankPlan.REASON_CIRCUIT_OPEN));
+        }
+        long start = System.nanoTime();
+        CompletableFuture<float[]> scoring;
+        try {
+            scoring = reranker(plan).score(plan.queryText(), pending.ask);
+        } catch (RuntimeException e) {
+            scoring = CompletableFuture.failedFuture(e);
+        }
+        return scoring.orTimeout(plan.timeoutMs(), TimeUnit.MILLISECONDS)
+                .handle(
+                        (scores, error) -> {
+                            long nanos = System.nanoTime() - start;
+                            if (error == null && scores.length != pending.ask.size()) {
+                                error =
+                                        new RerankerException(
+                                                scores.length
+                                                        + " scores for "
+                                                        + pending.ask.size()
+                                                        + " candidates");
+                            }
+                            if (error != null) {
+                                if (breaker != null) {
+                                    breaker.onError(nanos, TimeUnit.NANOSECONDS, error);
+                                }
+                                return fallback(plan, hits, error);
+                            }
+                            if (breaker != null) {
+                                breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+                            }
+                            metrics.rerank(method, "ok");
+                            return reorder(hits, pending.complete(plan, scores, scoreCache));
+                        });
+    }
+
+    /** The best {@code plan.topN()} hits with the text the method reads. */
+    private static List<RerankCandidate> candidates(RerankPlan plan, List<Hit> hits) {
+        int n = Math.min(plan.topN(), hits.size());
+        List<RerankCandidate> candidates = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Hit h = hits.get(i);
+            candidates.add(
+                    new RerankCandidate(
+                            h.id(),
+                            h.score(),
+                            plan.method().needsText() ? text(h, plan.textField()) : ""));
+        }
+        return candidates;
+    }
+
+    /**
+     * Splits the candidates of an external reranker into those with a cached score and those to
+     * ask; any other method asks for all.
+     */
+    private Pending pending(RerankPlan plan, List<RerankCandidate> candidates) {
+        int n = candidates.size();
+        float[] known = new float[n];
+        Arrays.fill(known, Float.NaN);
+        if (plan.endpoint() == null) {
+            return new Pending(known, null, candidates);
+        }
+        URI uri = plan.endpoint().uri();
+        List<RerankCandidate> ask = new ArrayList<>(n);
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) {
+            known[i] = scoreCache.get(uri, plan.queryText(), candidates.get(i));
+            if (Float.isNaN(known[i])) {
+                positions[ask.size()] = i;
+                ask.add(candidates.get(i));
+            }
+        }
+        metrics.rerankCache(n - ask.size(), ask.size());
+        return new Pending(known, positions, ask);
+    }
+
+    /**
+     * One rerank's scores: those already known (cached) and the candidates still to ask, with their
+     * places among all candidates (null when every candidate is asked).
+     */
+    private static final class Pending {
+        final float[] known;
+        final int[] positions;
+        final List<RerankCandidate> ask;
+
+        Pending(float[] known, int[] positions, List<RerankCandidate> ask) {
+            this.known = known;
+            this.positions = positions;
+            this.ask = ask;
+        }
+
+        /**
+         * Every candidate's score once {@code scores} of the asked ones came (cached if external).
+         */
+        float[] complete(RerankPlan plan, float[] scores, ScoreCache cache) {
+            if (positions == null) {
+                return scores;
+            }
+            URI uri = plan.endpoint().uri();
+            for (int j = 0; j < scores.length; j++) {
+                known[positions[j]] = scores[j];
+                cache.put(uri, plan.queryText(), ask.get(j), scores[j]);
+            }
+            return known;
+        }
+    }
+
+    private RerankResult fallback(RerankPlan plan, List<Hit> hits, Throwable error) {
+        Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+        String reason =
+                cause instanceof TimeoutException
+                        ? RerankPlan.REASON_TIMEOUT
+                        : RerankPlan.REASON_ERROR;
+        metrics.rerank(plan.method().wireName(), reason);
+        if (reason.equals(RerankPlan.REASON_ERROR)) {
+            LOG.warn(
+                    "Reranker {} failed, answering in vector order: {}",
+                    where(plan),
+                    cause.toString());
+        } else {
+            LOG.debug("Not reranked by {}: {}", where(plan), reason);
+        }
+        return RerankResult.vectorOrder(hits, reason);
+    }
+
+    private static String where(RerankPlan plan) {
+        return plan.endpoint() != null
+                ? plan.endpoint().uri().toString()
+                : plan.method().wireName();
+    }
+
+    private Reranker reranker(RerankPlan plan) {
+        switch (plan.method()) {
+            case HTTP:
+                // A little past the search's own bound: the search has answered by then.
+                return Reranker.http(
+                        client != null ? client : SharedClient.CLIENT,
+                        plan.endpoint(),
+                        Duration.ofMillis(plan.timeoutMs() + 100L));
+            case BM25:
+                return Reranker.bm25(plan.fusion(), plan.weight(), ForkJoinPool.commonPool());
+            default:
+                throw new IllegalStateException(
+                        "rerank method '" + plan.method().wireName() + "' has no reranker");
+        }
+    }
+
+    private CircuitBreaker breaker(RerankPlan plan) {
+        if (plan.endpoint() == null) {
+            return null;
+        }
+        return breakers.computeIfAbsent(
+                plan.endpoint().uri(), uri -> CircuitBreaker.of("reranker " + uri, breakerConfig));
+    }
+
+    /**
+     * The {@code exact} method: the shards were asked for exact float32 scores of their candidates
+     * and the merge already ordered them, so every hit's score is its rerank score.
+     */
+    private RerankResult exact(List<Hit> hits) {
+        float[] scores = new float[hits.size()];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = hits.get(i).score();
+        }
+        metrics.rerank(RerankMethod.EXACT.wireName(), "ok");
+        return new RerankResult(hits, scores, true, null);
+    }
+
+    /** The rescored top-N by score descending (ties keep vector order), then the rest. */
+    static RerankResult reorder(List<Hit> hits, float[] scores) {
+        int n = scores.length;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -scores[i]));
+        List<Hit> out = new ArrayList<>(hits.size());
+        float[] outScores = new float[hits.size()];
+        for (int r = 0; r < n; r++) {
+            out.add(hits.get(order[r]));
+            outScores[r] = scores[order[r]];
+        }
+        for (int i = n; i < hits.size(); i++) {
+            out.add(hits.get(i));
+            outScores[i] = Float.NaN;
+        }
+        return new RerankResult(out, outScores, true, null);
+    }
+
+    /** The payload's {@code field} as text: a string as is, other values as JSON, "" if absent. */
+    static String text(Hit hit, String field) {
+        if (hit.payload() == null) {
+            return "";
+        }
+        try {
+            JsonNode payload = Json.MAPPER.readTree(hit.payload());
+            JsonNode value = payload == null ? null : payload.get(field);
+            if (value == null || value.isNull()) {
+                return "";
+            }
+            return value.isTextual() ? value.textValue() : value.toString();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
