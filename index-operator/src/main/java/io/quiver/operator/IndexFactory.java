@@ -20,9 +20,36 @@ public interface IndexFactory extends Serializable {
 
     VectorIndex create(CollectionSpec spec);
 
+    /**
+     * An index for a bulk load of many vectors at once (a rebuild from the records at restore):
+     * like {@link #create} but free to link on {@code buildThreads} threads. Defaults to {@link
+     * #create}.
+     */
+    default VectorIndex createForBulkLoad(CollectionSpec spec, int buildThreads) {
+        return create(spec);
+    }
+
     /** The factory the job uses. */
     static IndexFactory defaults() {
-        return spec -> {
+        return new Defaults();
+    }
+
+    /** See {@link #defaults()}. */
+    final class Defaults implements IndexFactory {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public VectorIndex create(CollectionSpec spec) {
+            // One shard's index grows one upsert at a time on the task thread.
+            return build(spec, 1);
+        }
+
+        @Override
+        public VectorIndex createForBulkLoad(CollectionSpec spec, int buildThreads) {
+            return build(spec, buildThreads);
+        }
+
+        private static VectorIndex build(CollectionSpec spec, int buildThreads) {
             Metric metric = Metric.parse(spec.getMetric().name());
             IndexParams p = spec.getIndex();
             if (p == null || p.getType() == io.quiver.schemas.avro.IndexType.FLAT) {
@@ -35,9 +62,8 @@ public interface IndexFactory extends Serializable {
                             p.getStorage() == io.quiver.schemas.avro.Storage.INT8
                                     ? Storage.INT8
                                     : Storage.FLOAT32)
-                    // One shard's index grows one upsert at a time on the task thread.
-                    .buildThreads(1)
+                    .buildThreads(buildThreads)
                     .build();
-        };
+        }
     }
 }

@@ -56,6 +56,23 @@ final class IndexMetrics {
     /** Approximate heap bytes of the subtask's in-heap indexes, payloads excluded (gauge). */
     static final String INDEX_HEAP_BYTES = "indexHeapBytes";
 
+    /** Bytes of the last graph snapshot written (gauge). */
+    static final String LAST_SNAPSHOT_BYTES = "lastGraphSnapshotBytes";
+
+    /** Graph snapshots written into state since the subtask started (gauge). */
+    static final String SNAPSHOTS_WRITTEN = "graphSnapshots";
+
+    /**
+     * Ids in the delta logs of the subtask's HNSW collections, as of the last checkpoint (gauge).
+     */
+    static final String DELTA_LOG_LENGTH = "deltaLogLength";
+
+    /** HNSW graphs the last restore loaded from snapshots, replaying their delta logs (gauge). */
+    static final String GRAPHS_FROM_SNAPSHOT = "graphsRestoredFromSnapshot";
+
+    /** HNSW graphs the last restore rebuilt from the records (no or a bad snapshot) (gauge). */
+    static final String GRAPHS_REBUILT = "graphsRebuiltAtRestore";
+
     /** Shards this subtask owns (gauge). */
     static final String SHARDS = "shards";
 
@@ -81,13 +98,17 @@ final class IndexMetrics {
     final Meter ingestRate;
     final Histogram searchLatencyMicros;
 
+    private final MetricGroup group;
     private final Collection<LiveShard> shards;
     private volatile long restoreMillis;
     private volatile long restoredRecords;
+    private volatile int graphsFromSnapshot;
+    private volatile int graphsRebuilt;
     private long heapBytes;
     private long heapBytesAtMillis;
 
     private IndexMetrics(MetricGroup group, Collection<LiveShard> shards) {
+        this.group = group;
         this.shards = shards;
         upserts = group.counter(UPSERTS);
         deletes = group.counter(DELETES);
@@ -103,6 +124,8 @@ final class IndexMetrics {
         group.gauge(RESTORED_RECORDS, () -> restoredRecords);
         group.gauge(INDEX_HEAP_BYTES, this::indexHeapBytes);
         group.gauge(SHARDS, shards::size);
+        group.gauge(GRAPHS_FROM_SNAPSHOT, () -> graphsFromSnapshot);
+        group.gauge(GRAPHS_REBUILT, () -> graphsRebuilt);
     }
 
     /**
@@ -117,6 +140,13 @@ final class IndexMetrics {
         return metrics;
     }
 
+    /** Registers the graph snapshot gauges. */
+    void snapshots(GraphSnapshots snapshots) {
+        group.gauge(LAST_SNAPSHOT_BYTES, snapshots::lastSnapshotBytes);
+        group.gauge(SNAPSHOTS_WRITTEN, snapshots::snapshotsWritten);
+        group.gauge(DELTA_LOG_LENGTH, snapshots::deltaLengthSeen);
+    }
+
     /** One upsert or delete applied. */
     void applied(Counter kind) {
         kind.inc();
@@ -127,6 +157,12 @@ final class IndexMetrics {
     void restored(long records, long millis) {
         restoredRecords = records;
         restoreMillis = millis;
+    }
+
+    /** Records how the last restore brought the HNSW graphs back. */
+    void restoredGraphs(int fromSnapshot, int rebuilt) {
+        graphsFromSnapshot = fromSnapshot;
+        graphsRebuilt = rebuilt;
     }
 
     long restoreMillis() {

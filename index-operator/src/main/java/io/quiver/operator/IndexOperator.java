@@ -1,5 +1,6 @@
 package io.quiver.operator;
 
+import io.quiver.operator.snapshot.SnapshotOptions;
 import io.quiver.schemas.routing.ShardKeys;
 import io.quiver.schemas.status.ShardStatus;
 import io.quiver.shard.AppliedOffsets;
@@ -23,8 +24,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.state.KeyGroupRange;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.StateInitializationContext;
-import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -46,14 +45,20 @@ import org.slf4j.LoggerFactory;
  *   <li>{@value ShardStatus#QUERYABLE_NAME}: a queryable {@code ValueState<byte[]>} holding the
  *       {@link ShardStatus} bytes, rewritten every {@link #STATUS_INTERVAL_MILLIS} ms for every
  *       shard this subtask owns, with or without data, so readers discover all shards.
+ *   <li>{@code graph-headers}, {@code graph-chunks}, {@code graph-delta}: per HNSW collection, its
+ *       graph snapshot in chunks and the ids touched since, kept by {@link GraphSnapshots}.
  * </ul>
+ *
+ * <p>The full layout and its compatibility rules are in {@code docs/state-layout.md}.
  *
  * <p>In heap, a {@link LiveShard} per owned shard with one {@link LiveCollection} (index +
  * payloads) per collection, published in the JVM's {@link ShardServer}, which runs all searches on
- * its own threads. On restore every owned shard is rebuilt from {@code records} inside {@link
- * #initializeState} before any record is processed. Memory: the heap holds every vector once more
- * (float32, plus about 100 bytes of id bookkeeping per point) and every payload once more (its
- * UTF-8 JSON) next to RocksDB's copy; size TaskManager heaps for both.
+ * its own threads. On restore every owned shard is brought back inside {@link #initializeState}
+ * before any record is processed and before it is announced ready: HNSW graphs from their snapshots
+ * plus delta logs, everything else (and any graph whose snapshot is missing or corrupt) from {@code
+ * records}; see {@link ShardRestore}. Memory: the heap holds every vector once more (float32, plus
+ * about 100 bytes of id bookkeeping per point) and every payload once more (its UTF-8 JSON) next to
+ * RocksDB's copy; size TaskManager heaps for both.
  *
  * <p>Metrics per subtask (vectors, applied upserts and deletes, ingest and search rates, search
  * latency, restore duration, index heap bytes, owned shards) are listed on {@link IndexMetrics}.
@@ -89,8 +94,10 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     private transient ShardServer server;
     private transient ShardWriter writer;
     private transient IndexMetrics metrics;
+    private transient GraphSnapshots snapshots;
     private transient long restoredRecords;
     private transient long restoreMillis;
+    private transient ShardRestore.Result restoreSummary;
 
     public IndexOperator(int numShards, int maxParallelism, IndexFactory indexFactory) {
         new ShardKeys(numShards, maxParallelism); // validates early, at job build time
@@ -140,6 +147,13 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
         specs = getPartitionedState(specsDescriptor());
         applied = getPartitionedState(appliedDescriptor());
         status = getPartitionedState(statusDescriptor());
+        snapshots =
+                new GraphSnapshots(
+                        getPartitionedState(GraphSnapshots.chunksDescriptor()),
+                        getPartitionedState(GraphSnapshots.headersDescriptor()),
+                        getPartitionedState(GraphSnapshots.deltaDescriptor()),
+                        SnapshotOptions.from(configuration()),
+                        this::setCurrentKey);
         owned = new LinkedHashMap<>();
         KeyGroupRange range =
                 KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
@@ -164,47 +178,50 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
         }
     }
 
-    /** Rebuilds every owned shard's collections, indexes and offsets from keyed state. */
+    /**
+     * Restores every owned shard's collections, indexes and offsets from keyed state: HNSW graphs
+     * from their snapshots plus delta logs, or rebuilt from the records (see {@link ShardRestore}).
+     */
     private long restore() throws Exception {
-        this.<Integer>getKeyedStateBackend()
-                .applyToAllKeys(
-                        VoidNamespace.INSTANCE,
-                        VoidNamespaceSerializer.INSTANCE,
-                        specsDescriptor(),
-                        (Integer key, MapState<String, byte[]> state) -> {
-                            LiveShard shard = owned.get(key);
-                            for (Map.Entry<String, byte[]> e : state.entries()) {
-                                shard.putCollection(
-                                        ShardWriter.newCollection(
-                                                indexFactory, e.getKey(), e.getValue()));
-                            }
-                        });
-        long[] count = new long[1];
-        this.<Integer>getKeyedStateBackend()
-                .applyToAllKeys(
-                        VoidNamespace.INSTANCE,
-                        VoidNamespaceSerializer.INSTANCE,
-                        recordsDescriptor(),
-                        (Integer key, MapState<String, StoredRecord> state) -> {
-                            LiveShard shard = owned.get(key);
-                            for (Map.Entry<String, StoredRecord> e : state.entries()) {
-                                if (ShardWriter.restoreRecord(shard, e.getKey(), e.getValue())) {
-                                    count[0]++;
-                                }
-                            }
-                        });
-        this.<Integer>getKeyedStateBackend()
-                .applyToAllKeys(
-                        VoidNamespace.INSTANCE,
-                        VoidNamespaceSerializer.INSTANCE,
-                        appliedDescriptor(),
-                        (Integer key, MapState<Integer, Long> state) -> {
-                            LiveShard shard = owned.get(key);
-                            for (Map.Entry<Integer, Long> e : state.entries()) {
-                                shard.advance(e.getKey(), e.getValue());
-                            }
-                        });
-        return count[0];
+        ShardRestore restore =
+                new ShardRestore(
+                        indexFactory,
+                        records,
+                        specs,
+                        snapshots,
+                        Runtime.getRuntime().availableProcessors());
+        long count = 0;
+        int fromSnapshot = 0;
+        int rebuilt = 0;
+        long replayed = 0;
+        for (Map.Entry<Integer, LiveShard> e : owned.entrySet()) {
+            setCurrentKey(e.getKey());
+            ShardRestore.Result r = restore.restore(e.getKey(), e.getValue());
+            count += r.records();
+            fromSnapshot += r.fromSnapshot();
+            rebuilt += r.rebuilt();
+            replayed += r.replayed();
+            for (Map.Entry<Integer, Long> a : applied.entries()) {
+                e.getValue().advance(a.getKey(), a.getValue());
+            }
+        }
+        restoreSummary = new ShardRestore.Result(count, fromSnapshot, replayed, rebuilt);
+        LOG.info(
+                "HNSW graphs: {} loaded from snapshots with {} delta ids replayed, {} rebuilt from"
+                        + " the records",
+                fromSnapshot,
+                replayed,
+                rebuilt);
+        return count;
+    }
+
+    /** The TaskManager's configuration with the job's configuration on top. */
+    private Configuration configuration() {
+        Configuration conf =
+                new Configuration(
+                        getRuntimeContext().getTaskManagerRuntimeInfo().getConfiguration());
+        conf.addAll(getContainingTask().getEnvironment().getJobConfiguration());
+        return conf;
     }
 
     @Override
@@ -214,7 +231,11 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
         // Registered before the shards are published, so no search goes unmeasured.
         metrics = IndexMetrics.register(getMetricGroup(), owned.values());
         metrics.restored(restoredRecords, restoreMillis);
-        writer = new ShardWriter(records, specs, applied, indexFactory, metrics);
+        if (restoreSummary != null) {
+            metrics.restoredGraphs(restoreSummary.fromSnapshot(), restoreSummary.rebuilt());
+        }
+        metrics.snapshots(snapshots);
+        writer = new ShardWriter(records, specs, applied, indexFactory, metrics, snapshots);
         server = ShardServer.acquire(ShardServerOptions.host(conf), ShardServerOptions.port(conf));
         for (LiveShard shard : owned.values()) {
             shard.setReady(true);
@@ -242,8 +263,18 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
         writer.apply(shard, op);
     }
 
-    /** Rewrites the queryable status of every owned shard; runs on the task thread. */
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        snapshots.beforeCheckpoint();
+    }
+
+    /**
+     * Commits finished graph snapshots, then rewrites the queryable status of every owned shard;
+     * runs on the task thread.
+     */
     private void publishStatus(long now) throws Exception {
+        snapshots.commitFinished();
         long wallClock = System.currentTimeMillis();
         for (Map.Entry<Integer, LiveShard> e : owned.entrySet()) {
             LiveShard shard = e.getValue();
@@ -257,7 +288,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
                                     server.port(),
                                     shard.ready(),
                                     shard.vectorCount(),
-                                    0L,
+                                    snapshots.shardEpoch(e.getKey()),
                                     wallClock,
                                     offsets.partitions(),
                                     offsets.offsets())
@@ -268,6 +299,9 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     @Override
     public void close() throws Exception {
         try {
+            if (snapshots != null) {
+                snapshots.close();
+            }
             if (server != null) {
                 for (LiveShard shard : owned.values()) {
                     shard.setReady(false);
@@ -279,6 +313,16 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
         } finally {
             super.close();
         }
+    }
+
+    /** What the last restore did over all owned shards, or null without one; for tests. */
+    ShardRestore.Result restoreSummary() {
+        return restoreSummary;
+    }
+
+    /** This subtask's graph snapshots; for tests. */
+    GraphSnapshots snapshots() {
+        return snapshots;
     }
 
     /** This subtask's metrics; for tests. */

@@ -1,5 +1,6 @@
 package io.quiver.operator;
 
+import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.schemas.avro.CollectionSpec;
 import io.quiver.schemas.collection.CollectionSpecs;
 import io.quiver.shard.LiveCollection;
@@ -29,13 +30,16 @@ final class ShardWriter {
     private final MapState<Integer, Long> applied;
     private final IndexFactory indexFactory;
     private final IndexMetrics metrics;
+    private final GraphSnapshots snapshots;
 
     ShardWriter(
             MapState<String, StoredRecord> records,
             MapState<String, byte[]> specs,
             MapState<Integer, Long> applied,
             IndexFactory indexFactory,
-            IndexMetrics metrics) {
+            IndexMetrics metrics,
+            GraphSnapshots snapshots) {
+        this.snapshots = snapshots;
         this.records = records;
         this.specs = specs;
         this.applied = applied;
@@ -86,6 +90,7 @@ final class ShardWriter {
         records.put(
                 key, new StoredRecord(op.vector, op.payload, op.version, op.partition, op.offset));
         collection.upsert(op.id, op.vector, op.payload);
+        snapshots.touched(op.shardKey, op.collection, op.id);
         metrics.applied(metrics.upserts);
     }
 
@@ -104,6 +109,7 @@ final class ShardWriter {
         if (collection != null) {
             collection.delete(op.id);
         }
+        snapshots.touched(op.shardKey, op.collection, op.id);
         metrics.applied(metrics.deletes);
     }
 
@@ -121,6 +127,7 @@ final class ShardWriter {
                 int dropped = dropRecords(name);
                 specs.remove(name);
                 shard.removeCollection(name);
+                snapshots.replaced(op.shardKey, name, null);
                 // Debug: a deletion reaches every shard from every decode subtask.
                 LOG.debug(
                         "collection '{}' deleted: dropped {} records from shard {}",
@@ -177,6 +184,10 @@ final class ShardWriter {
         }
         specs.put(name, op.payload);
         shard.putCollection(fresh);
+        snapshots.replaced(
+                op.shardKey,
+                name,
+                fresh.index() instanceof HnswIndex ? (HnswIndex) fresh.index() : null);
     }
 
     private static boolean sameIndex(CollectionSpec a, CollectionSpec b) {
@@ -204,16 +215,6 @@ final class ShardWriter {
         CollectionSpec parsed = CollectionSpecs.decode(name, spec);
         return new LiveCollection(
                 name, spec, parsed.getIndex().getEf(), indexFactory.create(parsed));
-    }
-
-    /** Puts a restored record into its collection's index; false when it no longer fits. */
-    static boolean restoreRecord(LiveShard shard, String key, StoredRecord record) {
-        LiveCollection collection = shard.collection(collectionOf(key));
-        if (collection == null || collection.index().dimension() != record.vector.length) {
-            return false;
-        }
-        collection.upsert(idOf(key), record.vector, record.payload);
-        return true;
     }
 
     static String storeKey(String collection, String id) {

@@ -106,6 +106,14 @@ public final class LiveCollection {
         points.put(id, new Point(vector, payload));
     }
 
+    /**
+     * Writer only, at restore: records a point's vector and payload for an index that already holds
+     * it (one loaded from a graph snapshot or filled by a bulk load).
+     */
+    public void putPoint(String id, float[] vector, byte[] payload) {
+        points.put(id, new Point(vector, payload));
+    }
+
     /** Writer only. */
     public void delete(String id) {
         index.delete(id);

@@ -332,6 +332,136 @@ class QuiverJobITCase {
         assertThat(indexMetricSum("restoreDurationMs")).isGreaterThanOrEqualTo(0);
     }
 
+    @Test
+    void hnswGraphsComeBackFromTheirSnapshotsWithTheSameResults() throws Exception {
+        Random random = new Random(7);
+        String collection = "graphs";
+        long vectorsBefore = totalVectors();
+        Map<String, float[]> expected = new LinkedHashMap<>();
+        Map<Integer, Long> lastOffsets = new ConcurrentHashMap<>();
+        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+            CollectionSpec spec =
+                    CollectionSpecs.fromJson(
+                            collection,
+                            UpsertCodec.mapper()
+                                    .readTree(
+                                            "{\"dimension\": "
+                                                    + DIM
+                                                    + ", \"metric\": \"cosine\", \"index\":"
+                                                    + " {\"type\": \"hnsw\", \"ef\": 200}}"));
+            producer.send(
+                            new ProducerRecord<>(
+                                    TOPICS.collections(),
+                                    utf8(collection),
+                                    CollectionSpecs.encode(spec)))
+                    .get();
+            writeGraphPoints(producer, collection, 0, 1500, random, expected, lastOffsets);
+        }
+        int[][] partitions = new int[1][];
+        long[][] offsets = new long[1][];
+        sessionToken(lastOffsets, partitions, offsets);
+        Map<Integer, ShardStatus> shards = awaitAllShards();
+        searchGraphs(shards, collection, expected, partitions[0], offsets[0]);
+        // Every shard's graph is snapshotted and its delta log emptied by later checkpoints.
+        awaitIndexMetricSum("deltaLogLength", 0);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> indexMetricSum("graphSnapshots") >= SHARDS);
+
+        // A delta on top of the snapshots, then a savepoint right away.
+        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+            writeGraphPoints(producer, collection, 1400, 1600, random, expected, lastOffsets);
+        }
+        sessionToken(lastOffsets, partitions, offsets);
+        List<List<String>> before =
+                searchGraphs(awaitAllShards(), collection, expected, partitions[0], offsets[0]);
+        String savepoint =
+                job.stopWithSavepoint(
+                                false,
+                                tmp.resolve("savepoints").toUri().toString(),
+                                SavepointFormatType.CANONICAL)
+                        .get(60, TimeUnit.SECONDS);
+        job = startJob(savepoint);
+        List<List<String>> after =
+                searchGraphs(awaitFreshStatuses(), collection, expected, partitions[0], offsets[0]);
+        assertThat(after).isEqualTo(before);
+        awaitIndexMetricSum("graphsRestoredFromSnapshot", SHARDS);
+        assertThat(indexMetricSum("graphsRebuiltAtRestore")).isZero();
+
+        // Leaves the other tests' vector counts as they were.
+        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+            producer.send(new ProducerRecord<>(TOPICS.collections(), utf8(collection), null)).get();
+        }
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> totalVectors() == vectorsBefore);
+    }
+
+    /** Upserts g{from}..g{to-1} with fresh vectors and deletes every tenth of them. */
+    private static void writeGraphPoints(
+            KafkaProducer<byte[], byte[]> producer,
+            String collection,
+            int from,
+            int to,
+            Random random,
+            Map<String, float[]> expected,
+            Map<Integer, Long> lastOffsets)
+            throws Exception {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            float[] v = randomVector(random);
+            expected.put("g" + i, v);
+            sent.add(send(producer, upsert(collection, "g" + i, v, null, null), RecordFormat.JSON));
+        }
+        for (int i = from; i < to; i += 10) {
+            UpsertRecord delete =
+                    UpsertRecord.newBuilder()
+                            .setCollection(collection)
+                            .setId("g" + i)
+                            .setOp(Op.DELETE)
+                            .build();
+            sent.add(send(producer, delete, RecordFormat.JSON));
+            expected.remove("g" + i);
+        }
+        producer.flush();
+        for (Future<RecordMetadata> f : sent) {
+            RecordMetadata m = f.get();
+            lastOffsets.merge(m.partition(), m.offset(), Math::max);
+        }
+    }
+
+    private static void sessionToken(
+            Map<Integer, Long> lastOffsets, int[][] partitions, long[][] offsets) {
+        partitions[0] = new int[lastOffsets.size()];
+        offsets[0] = new long[lastOffsets.size()];
+        int n = 0;
+        for (Map.Entry<Integer, Long> e : new TreeMap<>(lastOffsets).entrySet()) {
+            partitions[0][n] = e.getKey();
+            offsets[0][n++] = e.getValue();
+        }
+    }
+
+    /** Top-10 ids of 10 seeded queries, each checked against brute force. */
+    private static List<List<String>> searchGraphs(
+            Map<Integer, ShardStatus> shards,
+            String collection,
+            Map<String, float[]> expected,
+            int[] partitions,
+            long[] offsets)
+            throws IOException {
+        Random queries = new Random(11);
+        List<List<String>> out = new ArrayList<>();
+        for (int q = 0; q < 10; q++) {
+            float[] query = randomVector(queries);
+            List<String> ids =
+                    ids(searchAllShards(shards, collection, query, 10, partitions, offsets));
+            assertThat(ids).as("query %d", q).isEqualTo(bruteForceCosine(expected, query, 10));
+            out.add(ids);
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------- metrics over REST
 
     /** Polls until {@link #indexMetricSum} of {@code name} equals {@code expected}. */

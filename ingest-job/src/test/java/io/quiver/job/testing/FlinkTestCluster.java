@@ -51,6 +51,8 @@ public final class FlinkTestCluster implements AutoCloseable {
                 dir.resolve("checkpoints").toUri().toString());
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("128m"));
         conf.setString("quiver.shard-server.port", "0");
+        // Graph snapshots at every checkpoint, so tests see them within seconds.
+        conf.setString("quiver.snapshot.every-checkpoints", "1");
         // The REST API serves metrics from a cache refreshed at this interval (default 10 s).
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         MiniCluster cluster =
