@@ -137,26 +137,30 @@ public final class QueryServer implements AutoCloseable {
         KafkaEndOffsets endOffsets = track(new KafkaEndOffsets(kafka));
 
         QueryServices services =
-                new QueryServices(
-                        catalog,
-                        writer,
-                        new CachingSearcher(
-                                new FanOutSearcher(directory, client),
-                                metrics,
-                                Duration.ofMillis(config.resultCacheTtlMs),
-                                config.resultCacheMaxBytes),
-                        directory,
-                        topics,
-                        new HttpSettings(
-                                config.maxBodyBytes,
-                                config.maxBatchPoints,
-                                config.requestTimeoutMs),
-                        endOffsets,
-                        new ShardPointReader(
-                                directory,
-                                client,
-                                new ShardKeys(config.shards, config.maxParallelism)),
-                        metrics);
+                QueryServices.builder()
+                        .catalog(catalog)
+                        .writer(writer)
+                        .searcher(
+                                new CachingSearcher(
+                                        new FanOutSearcher(directory, client),
+                                        metrics,
+                                        Duration.ofMillis(config.resultCacheTtlMs),
+                                        config.resultCacheMaxBytes))
+                        .directory(directory)
+                        .topics(topics)
+                        .settings(
+                                new HttpSettings(
+                                        config.maxBodyBytes,
+                                        config.maxBatchPoints,
+                                        config.requestTimeoutMs))
+                        .endOffsets(endOffsets)
+                        .points(
+                                new ShardPointReader(
+                                        directory,
+                                        client,
+                                        new ShardKeys(config.shards, config.maxParallelism)))
+                        .metrics(metrics)
+                        .build();
         ServerBootstrap bootstrap =
                 new ServerBootstrap()
                         .group(bossGroup, workerGroup)

@@ -28,73 +28,9 @@ public record QueryServices(
         QueryMetrics metrics,
         Reranking reranking) {
 
-    /** Services whose reranking counts into {@code metrics}. */
-    public QueryServices(
-            CollectionCatalog catalog,
-            TopicWriter writer,
-            Searcher searcher,
-            ShardDirectory directory,
-            Topics topics,
-            HttpSettings settings,
-            EndOffsets endOffsets,
-            PointReader points,
-            QueryMetrics metrics) {
-        this(
-                catalog,
-                writer,
-                searcher,
-                directory,
-                topics,
-                settings,
-                endOffsets,
-                points,
-                metrics,
-                Reranking.create(metrics));
-    }
-
-    /** Services with metrics of their own. */
-    public QueryServices(
-            CollectionCatalog catalog,
-            TopicWriter writer,
-            Searcher searcher,
-            ShardDirectory directory,
-            Topics topics,
-            HttpSettings settings,
-            EndOffsets endOffsets,
-            PointReader points) {
-        this(
-                catalog,
-                writer,
-                searcher,
-                directory,
-                topics,
-                settings,
-                endOffsets,
-                points,
-                new QueryMetrics());
-    }
-
-    /** Services without point reads (they answer 503). */
-    public QueryServices(
-            CollectionCatalog catalog,
-            TopicWriter writer,
-            Searcher searcher,
-            ShardDirectory directory,
-            Topics topics,
-            HttpSettings settings,
-            EndOffsets endOffsets) {
-        this(catalog, writer, searcher, directory, topics, settings, endOffsets, NO_POINT_READS);
-    }
-
-    /** Services without strong reads (every partition counts as empty). */
-    public QueryServices(
-            CollectionCatalog catalog,
-            TopicWriter writer,
-            Searcher searcher,
-            ShardDirectory directory,
-            Topics topics,
-            HttpSettings settings) {
-        this(catalog, writer, searcher, directory, topics, settings, EndOffsets.none());
+    /** A builder: the first six services are required, the rest have defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     public QueryServices {
@@ -129,4 +65,91 @@ public record QueryServices(
                             "not_configured", "this server has no point reader");
                 }
             };
+
+    /**
+     * Builds {@link QueryServices}. Defaults: no strong reads ({@link EndOffsets#none()}), no point
+     * reads (they answer 503), metrics of their own, reranking that counts into those metrics.
+     */
+    public static final class Builder {
+        private CollectionCatalog catalog;
+        private TopicWriter writer;
+        private Searcher searcher;
+        private ShardDirectory directory;
+        private Topics topics;
+        private HttpSettings settings;
+        private EndOffsets endOffsets = EndOffsets.none();
+        private PointReader points = NO_POINT_READS;
+        private QueryMetrics metrics;
+        private Reranking reranking;
+
+        private Builder() {}
+
+        public Builder catalog(CollectionCatalog catalog) {
+            this.catalog = catalog;
+            return this;
+        }
+
+        public Builder writer(TopicWriter writer) {
+            this.writer = writer;
+            return this;
+        }
+
+        public Builder searcher(Searcher searcher) {
+            this.searcher = searcher;
+            return this;
+        }
+
+        public Builder directory(ShardDirectory directory) {
+            this.directory = directory;
+            return this;
+        }
+
+        public Builder topics(Topics topics) {
+            this.topics = topics;
+            return this;
+        }
+
+        public Builder settings(HttpSettings settings) {
+            this.settings = settings;
+            return this;
+        }
+
+        public Builder endOffsets(EndOffsets endOffsets) {
+            this.endOffsets = endOffsets;
+            return this;
+        }
+
+        public Builder points(PointReader points) {
+            this.points = points;
+            return this;
+        }
+
+        public Builder metrics(QueryMetrics metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        public Builder reranking(Reranking reranking) {
+            this.reranking = reranking;
+            return this;
+        }
+
+        /**
+         * @throws NullPointerException naming the first required service not set
+         */
+        public QueryServices build() {
+            QueryMetrics m = metrics != null ? metrics : new QueryMetrics();
+            return new QueryServices(
+                    catalog,
+                    writer,
+                    searcher,
+                    directory,
+                    topics,
+                    settings,
+                    endOffsets,
+                    points,
+                    m,
+                    reranking != null ? reranking : Reranking.create(m));
+        }
+    }
 }

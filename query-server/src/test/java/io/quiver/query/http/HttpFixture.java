@@ -1,7 +1,6 @@
 package io.quiver.query.http;
 
 import io.quiver.query.catalog.CollectionCatalog;
-import io.quiver.query.consistency.EndOffsets;
 import io.quiver.query.routing.ShardDirectory;
 import io.quiver.query.routing.ShardEndpoint;
 import io.quiver.query.testing.FakePointReader;
@@ -63,14 +62,14 @@ final class HttpFixture {
                 });
         http =
                 new HttpExchange(
-                        new QueryServices(
-                                catalog,
-                                writer,
-                                searcher,
-                                directory,
-                                topics,
-                                new HttpSettings(MAX_BODY, MAX_BATCH, TIMEOUT_MS),
-                                EndOffsets.none(),
-                                points));
+                        QueryServices.builder()
+                                .catalog(catalog)
+                                .writer(writer)
+                                .searcher(searcher)
+                                .directory(directory)
+                                .topics(topics)
+                                .settings(new HttpSettings(MAX_BODY, MAX_BATCH, TIMEOUT_MS))
+                                .points(points)
+                                .build());
     }
 }

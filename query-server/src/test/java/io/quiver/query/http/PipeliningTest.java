@@ -21,13 +21,14 @@ class PipeliningTest {
         HttpFixture f = new HttpFixture();
         CompletableFuture<SearchOutcome> slow = new CompletableFuture<>();
         QueryServices services =
-                new QueryServices(
-                        f.catalog,
-                        f.writer,
-                        (spec, q) -> slow,
-                        f.directory,
-                        f.topics,
-                        new HttpSettings(1 << 16, 5, 300));
+                QueryServices.builder()
+                        .catalog(f.catalog)
+                        .writer(f.writer)
+                        .searcher((spec, q) -> slow)
+                        .directory(f.directory)
+                        .topics(f.topics)
+                        .settings(new HttpSettings(1 << 16, 5, 300))
+                        .build();
         EmbeddedChannel server = new EmbeddedChannel();
         HttpServerInitializer.configure(server.pipeline(), new HttpRoutes(services), 1 << 16);
 

@@ -252,15 +252,17 @@ class SearchEndpointTest {
         HttpFixture broken = new HttpFixture();
         HttpExchange http =
                 new HttpExchange(
-                        new QueryServices(
-                                broken.catalog,
-                                broken.writer,
-                                (spec, q) -> {
-                                    throw new IllegalStateException("bug");
-                                },
-                                broken.directory,
-                                broken.topics,
-                                new HttpSettings(1 << 16, 5, 300)));
+                        QueryServices.builder()
+                                .catalog(broken.catalog)
+                                .writer(broken.writer)
+                                .searcher(
+                                        (spec, q) -> {
+                                            throw new IllegalStateException("bug");
+                                        })
+                                .directory(broken.directory)
+                                .topics(broken.topics)
+                                .settings(new HttpSettings(1 << 16, 5, 300))
+                                .build());
         HttpExchange.Response r =
                 http.send("POST", "/collections/docs/points/search", "{\"vector\":[1,0,0,0]}");
         assertThat(r.status()).isEqualTo(500);
