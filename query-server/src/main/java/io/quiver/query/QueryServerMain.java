@@ -163,8 +163,9 @@ public final class QueryServerMain implements Callable<Integer> {
             paramLabel = "FILE",
             description =
                     "JSON file of API keys with their scopes per collection pattern and rate"
-                            + " limits (see query-server/README.md). Without it (and without"
-                            + " $QUIVER_API_KEYS or $QUIVER_API_KEY) access control is off.")
+                            + " limits (see query-server/README.md); or set $QUIVER_API_KEYS_FILE,"
+                            + " $QUIVER_API_KEYS (the document itself) or $QUIVER_API_KEY (one key"
+                            + " with every scope). Without any of them access control is off.")
     Path apiKeysFile;
 
     @Option(
@@ -205,6 +206,9 @@ public final class QueryServerMain implements Callable<Integer> {
 
     /** Where QUIVER_API_KEYS and QUIVER_API_KEY are read from; tests replace it. */
     Map<String, String> environment = System.getenv();
+
+    /** Environment variable naming a key file, as --api-keys-file does (for scripts). */
+    static final String KEYS_FILE_VARIABLE = "QUIVER_API_KEYS_FILE";
 
     /** Environment variable holding a key document, as an alternative to --api-keys-file. */
     static final String KEYS_VARIABLE = "QUIVER_API_KEYS";
@@ -274,21 +278,26 @@ public final class QueryServerMain implements Callable<Integer> {
      * @throws IllegalArgumentException when more than one is set or the keys are invalid
      */
     ApiKeys apiKeys() {
+        String fileVariable = blankToNull(environment.get(KEYS_FILE_VARIABLE));
         String document = blankToNull(environment.get(KEYS_VARIABLE));
         String single = blankToNull(environment.get(KEY_VARIABLE));
-        int sources =
-                (apiKeysFile != null ? 1 : 0)
-                        + (document != null ? 1 : 0)
-                        + (single != null ? 1 : 0);
+        int sources = 0;
+        for (Object source : new Object[] {apiKeysFile, fileVariable, document, single}) {
+            sources += source == null ? 0 : 1;
+        }
         if (sources > 1) {
             throw new IllegalArgumentException(
                     "API keys come from one place only: set one of --api-keys-file, $"
+                            + KEYS_FILE_VARIABLE
+                            + ", $"
                             + KEYS_VARIABLE
                             + " and $"
                             + KEY_VARIABLE);
         }
         if (apiKeysFile != null) {
             return ApiKeys.fromFile(apiKeysFile);
+        } else if (fileVariable != null) {
+            return ApiKeys.fromFile(Path.of(fileVariable));
         } else if (document != null) {
             return ApiKeys.fromJson(document, "$" + KEYS_VARIABLE);
         } else if (single != null) {
