@@ -8,16 +8,12 @@ import io.quiver.job.kafka.KafkaBytesDeserializer;
 import io.quiver.operator.IndexFactory;
 import io.quiver.operator.IndexOperator;
 import io.quiver.operator.ShardOp;
+import io.quiver.schemas.KafkaClientSettings;
 import io.quiver.schemas.record.RecordFormat;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -333,23 +329,7 @@ public final class QuiverJob implements Callable<Integer> {
 
     /** --kafka-properties-file, then every --kafka-property over it. */
     Map<String, String> kafkaSettings() {
-        Map<String, String> all = new LinkedHashMap<>();
-        if (kafkaPropertiesFile != null) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(kafkaPropertiesFile, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        "cannot read Kafka properties file "
-                                + kafkaPropertiesFile
-                                + ": "
-                                + e.getMessage(),
-                        e);
-            }
-            p.stringPropertyNames().forEach(k -> all.put(k, p.getProperty(k)));
-        }
-        all.putAll(kafkaProperties);
-        return all;
+        return KafkaClientSettings.merge(kafkaPropertiesFile, kafkaProperties);
     }
 
     /** The Flink configuration from {@code dir}, else $FLINK_CONF_DIR, else an empty one. */

@@ -3,16 +3,12 @@ package io.quiver.query;
 import io.quiver.query.cache.CachingSearcher;
 import io.quiver.query.http.HttpSettings;
 import io.quiver.query.security.ApiKeys;
+import io.quiver.schemas.KafkaClientSettings;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.routing.ShardKeys;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -308,23 +304,7 @@ public final class QueryServerMain implements Callable<Integer> {
 
     /** --kafka-properties-file, then every --kafka-property over it. */
     Map<String, String> kafkaSettings() {
-        Map<String, String> all = new LinkedHashMap<>();
-        if (kafkaPropertiesFile != null) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(kafkaPropertiesFile, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        "cannot read Kafka properties file "
-                                + kafkaPropertiesFile
-                                + ": "
-                                + e.getMessage(),
-                        e);
-            }
-            p.stringPropertyNames().forEach(k -> all.put(k, p.getProperty(k)));
-        }
-        all.putAll(kafkaProperties);
-        return all;
+        return KafkaClientSettings.merge(kafkaPropertiesFile, kafkaProperties);
     }
 
     private static String blankToNull(String s) {

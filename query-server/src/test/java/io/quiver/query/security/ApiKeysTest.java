@@ -85,90 +85,54 @@ class ApiKeysTest {
                 .isEqualTo(RateLimit.DEFAULT);
     }
 
+    /**
+     * Asserts that a document with {@code key} as its only key entry is refused with {@code
+     * message}.
+     */
+    private static void refused(String key, String message) {
+        assertThatThrownBy(() -> ApiKeys.fromJson(doc(key), "keys.json"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("API keys in keys.json")
+                .hasMessageContaining(message)
+                .hasMessageNotContaining(SECRET);
+    }
+
     @Test
     void rejectsBadDocumentsNamingTheProblemButNeverTheSecret() {
-        String clear = "\"key\": \"" + SECRET + "\"";
-        assertThatThrownBy(
-                        () ->
-                                ApiKeys.fromJson(
-                                        doc("{\"name\": \"a\", " + clear + ", \"grants\": {}}"),
-                                        "keys.json"))
-                .hasMessageContaining("keys.json")
-                .hasMessageContaining("key 'a' needs \"grants\"")
-                .hasMessageNotContaining(SECRET);
-        assertThatThrownBy(
-                        () ->
-                                ApiKeys.fromJson(
-                                        doc(
-                                                "{\"name\": \"a\", "
-                                                        + clear
-                                                        + ", \"grants\": {\"*\": [\"rwx\"]}}"),
-                                        "t"))
-                .hasMessageContaining("unknown scope 'rwx'")
-                .hasMessageNotContaining(SECRET);
-        assertThatThrownBy(
-                        () ->
-                                ApiKeys.fromJson(
-                                        doc(
-                                                "{\"name\": \"a\", "
-                                                        + clear
-                                                        + ", \"grants\": {\"a/b\": [\"read\"]}}"),
-                                        "t"))
-                .hasMessageContaining("collection pattern 'a/b'");
-        assertThatThrownBy(
-                        () ->
-                                ApiKeys.fromJson(
-                                        doc(
-                                                "{\"name\": \"a\", "
-                                                        + clear
-                                                        + ", \"scopes\": [\"read\"]}"),
-                                        "t"))
-                .hasMessageContaining("unknown field 'scopes'");
-        assertThatThrownBy(
-                        () ->
-                                ApiKeys.fromJson(
-                                        doc(
-                                                "{\"name\": \"a\", "
-                                                        + clear
-                                                        + ", \"grants\": {\"*\": [\"read\"]}},"
-                                                        + "{\"name\": \"b\", "
-                                                        + clear
-                                                        + ", \"grants\": {\"*\": [\"read\"]}}"),
-                                        "t"))
-                .hasMessageContaining("keys 'a' and 'b' have the same secret")
-                .hasMessageNotContaining(SECRET);
-        assertThatThrownBy(
-                        () ->
-                                ApiKeys.fromJson(
-                                        doc(
-                                                "{\"name\": \"a\", \"key\": \"short\","
-                                                        + " \"grants\": {\"*\": [\"read\"]}}"),
-                                        "t"))
-                .hasMessageContaining("shorter than 16 characters")
-                .hasMessageNotContaining("short\"");
-        assertThatThrownBy(
-                        () ->
-                                ApiKeys.fromJson(
-                                        doc(
-                                                "{\"name\": \"a\", "
-                                                        + clear
-                                                        + ", \"sha256\": \"00\","
-                                                        + " \"grants\": {\"*\": [\"read\"]}}"),
-                                        "t"))
-                .hasMessageContaining("exactly one of \"key\" and \"sha256\"");
+        String clear = "{\"name\": \"a\", \"key\": \"" + SECRET + "\", ";
+        refused(clear + "\"grants\": {}}", "key 'a' needs \"grants\"");
+        refused(clear + "\"grants\": {\"*\": [\"rwx\"]}}", "unknown scope 'rwx'");
+        refused(clear + "\"grants\": {\"a/b\": [\"read\"]}}", "collection pattern 'a/b'");
+        refused(clear + "\"scopes\": [\"read\"]}", "unknown field 'scopes'");
+        refused(
+                clear
+                        + "\"grants\": {\"*\": [\"read\"]}},"
+                        + clear.replace("\"a\"", "\"b\"")
+                        + "\"grants\": {\"*\": [\"read\"]}}",
+                "keys 'a' and 'b' have the same secret");
+        refused(
+                clear
+                        + "\"grants\": {\"*\": [\"read\"]}},"
+                        + clear
+                        + "\"grants\": {\"*\": [\"read\"]}}",
+                "two keys are named 'a'");
+        refused(
+                "{\"name\": \"a\", \"key\": \"short\", \"grants\": {\"*\": [\"read\"]}}",
+                "shorter than 16 characters");
+        refused(
+                clear + "\"sha256\": \"00\", \"grants\": {\"*\": [\"read\"]}}",
+                "exactly one of \"key\" and \"sha256\"");
+        refused(
+                "{\"name\": \"a\", \"sha256\": \"00\", \"grants\": {\"*\": [\"read\"]}}",
+                "\"sha256\" must be 64 hex digits");
+        refused(
+                clear
+                        + "\"grants\": {\"*\": [\"read\"]},"
+                        + " \"rate_limit\": {\"requests_per_second\": 0, \"burst\": 1}}",
+                "requests_per_second must be above 0");
+        refused("{\"key\": \"" + SECRET + "\"}", "key #1 needs a \"name\"");
         assertThatThrownBy(() -> ApiKeys.fromJson("{\"keys\": []}", "t"))
                 .hasMessageContaining("non-empty array");
-        assertThatThrownBy(
-                        () ->
-                                ApiKeys.fromJson(
-                                        doc(
-                                                "{\"name\": \"a\", "
-                                                        + clear
-                                                        + ", \"grants\": {\"*\": [\"read\"]},"
-                                                        + " \"rate_limit\": {\"requests_per_second\": 0,"
-                                                        + " \"burst\": 1}}"),
-                                        "t"))
-                .hasMessageContaining("requests_per_second must be above 0");
     }
 
     @Test
