@@ -4,6 +4,10 @@ import io.quiver.schemas.Topics;
 import io.quiver.schemas.record.RecordFormat;
 import io.quiver.schemas.routing.ShardKeys;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
 
 /**
  * Everything {@link QuiverJob#build} needs to lay out the pipeline. Build with {@link #builder()};
@@ -32,6 +36,13 @@ public final class JobOptions {
     private final Duration checkpointInterval;
     private final Duration unknownCollectionGrace;
     private final int upsertsPartitions;
+    private final Map<String, String> kafkaProperties;
+
+    /** Settings the job makes itself; the message says what to use instead. */
+    private static final Map<String, String> RESERVED_KAFKA_PROPERTIES =
+            Map.of(
+                    "bootstrap.servers", "use --bootstrap-servers",
+                    "group.id", "the job names its consumer groups after --job-name");
 
     private JobOptions(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
@@ -44,6 +55,7 @@ public final class JobOptions {
         this.checkpointInterval = b.checkpointInterval;
         this.unknownCollectionGrace = b.unknownCollectionGrace;
         this.upsertsPartitions = b.upsertsPartitions;
+        this.kafkaProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.kafkaProperties));
     }
 
     public static Builder builder() {
@@ -92,6 +104,22 @@ public final class JobOptions {
         return upsertsPartitions;
     }
 
+    /**
+     * Extra Kafka client settings (SASL, TLS, timeouts) for every Kafka client of the job: both
+     * sources, the dead-letter sink and the admin client that creates topics.
+     */
+    public Map<String, String> kafkaProperties() {
+        return kafkaProperties;
+    }
+
+    /** {@link #kafkaProperties()} with the bootstrap servers, as a Kafka client takes them. */
+    public Properties kafkaClientProperties() {
+        Properties p = new Properties();
+        p.putAll(kafkaProperties);
+        p.put("bootstrap.servers", bootstrapServers);
+        return p;
+    }
+
     /** Builder with Quiver's defaults; only the bootstrap servers are required. */
     public static final class Builder {
         private String bootstrapServers;
@@ -104,8 +132,18 @@ public final class JobOptions {
         private Duration checkpointInterval;
         private Duration unknownCollectionGrace = DEFAULT_UNKNOWN_COLLECTION_GRACE;
         private int upsertsPartitions = DEFAULT_UPSERTS_PARTITIONS;
+        private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
         private Builder() {}
+
+        /**
+         * A Kafka client setting for every client of the job, e.g. {@code security.protocol} =
+         * {@code SASL_SSL}; see {@link JobOptions#kafkaProperties()}.
+         */
+        public Builder kafkaProperty(String key, String value) {
+            kafkaProperties.put(key, value);
+            return this;
+        }
 
         public Builder bootstrapServers(String bootstrapServers) {
             this.bootstrapServers = bootstrapServers;
@@ -190,6 +228,20 @@ public final class JobOptions {
                 throw new IllegalArgumentException(
                         "unknown-collection grace period must be >= 0, got "
                                 + unknownCollectionGrace);
+            }
+            for (Map.Entry<String, String> e : kafkaProperties.entrySet()) {
+                String key = e.getKey();
+                if (key == null || key.isBlank() || e.getValue() == null) {
+                    throw new IllegalArgumentException(
+                            "Kafka properties need a key and a value, got '" + key + "'");
+                }
+                if (RESERVED_KAFKA_PROPERTIES.containsKey(key.trim())) {
+                    throw new IllegalArgumentException(
+                            "Kafka property '"
+                                    + key
+                                    + "' is set by the job: "
+                                    + RESERVED_KAFKA_PROPERTIES.get(key.trim()));
+                }
             }
             if (upsertsPartitions < 1) {
                 throw new IllegalArgumentException(

@@ -8,8 +8,12 @@ import io.quiver.job.kafka.KafkaBytesDeserializer;
 import io.quiver.operator.IndexFactory;
 import io.quiver.operator.IndexOperator;
 import io.quiver.operator.ShardOp;
+import io.quiver.schemas.KafkaClientSettings;
 import io.quiver.schemas.record.RecordFormat;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -168,6 +172,23 @@ public final class QuiverJob implements Callable<Integer> {
                             + " before it is dead-lettered (default: ${DEFAULT-VALUE}).")
     String unknownCollectionGrace;
 
+    @Option(
+            names = "--kafka-property",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "A Kafka client setting for the job's sources, dead-letter sink and admin"
+                            + " client, e.g. security.protocol=SASL_SSL; repeatable, wins over"
+                            + " --kafka-properties-file.")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(
+            names = "--kafka-properties-file",
+            paramLabel = "FILE",
+            description =
+                    "A Java properties file of Kafka client settings (SASL, TLS, ...), read where"
+                            + " the job is submitted.")
+    Path kafkaPropertiesFile;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new QuiverJob()).execute(args));
     }
@@ -177,7 +198,7 @@ public final class QuiverJob implements Callable<Integer> {
         Configuration conf = loadConfiguration(confDir);
         JobOptions options;
         try {
-            options =
+            JobOptions.Builder builder =
                     JobOptions.builder()
                             .bootstrapServers(bootstrapServers)
                             .topicPrefix(topicPrefix)
@@ -198,8 +219,9 @@ public final class QuiverJob implements Callable<Integer> {
                             .unknownCollectionGrace(
                                     Durations.parse(
                                             "--unknown-collection-grace", unknownCollectionGrace))
-                            .upsertsPartitions(upsertsPartitions)
-                            .build();
+                            .upsertsPartitions(upsertsPartitions);
+            kafkaSettings().forEach(builder::kafkaProperty);
+            options = builder.build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
@@ -240,6 +262,8 @@ public final class QuiverJob implements Callable<Integer> {
         }
         KafkaSource<KafkaBytes> upsertsSource =
                 KafkaSource.<KafkaBytes>builder()
+                        // First, so that the job's own settings below win.
+                        .setProperties(options.kafkaClientProperties())
                         .setBootstrapServers(options.bootstrapServers())
                         .setTopics(options.topics().upserts())
                         .setGroupId(options.jobName() + "-upserts")
@@ -250,6 +274,7 @@ public final class QuiverJob implements Callable<Integer> {
                         .build();
         KafkaSource<KafkaBytes> collectionsSource =
                 KafkaSource.<KafkaBytes>builder()
+                        .setProperties(options.kafkaClientProperties())
                         .setBootstrapServers(options.bootstrapServers())
                         .setTopics(options.topics().collections())
                         .setGroupId(options.jobName() + "-collections")
@@ -289,6 +314,7 @@ public final class QuiverJob implements Callable<Integer> {
                 .setParallelism(options.parallelism());
         KafkaSink<DeadLetter> deadLetterSink =
                 KafkaSink.<DeadLetter>builder()
+                        .setKafkaProducerConfig(options.kafkaClientProperties())
                         .setBootstrapServers(options.bootstrapServers())
                         .setRecordSerializer(
                                 new DeadLetterSerializer(options.topics().deadLetters()))
@@ -299,6 +325,11 @@ public final class QuiverJob implements Callable<Integer> {
                 .name("dead-letters")
                 .uid("quiver-dead-letter-sink")
                 .setParallelism(options.parallelism());
+    }
+
+    /** --kafka-properties-file, then every --kafka-property over it. */
+    Map<String, String> kafkaSettings() {
+        return KafkaClientSettings.merge(kafkaPropertiesFile, kafkaProperties);
     }
 
     /** The Flink configuration from {@code dir}, else $FLINK_CONF_DIR, else an empty one. */

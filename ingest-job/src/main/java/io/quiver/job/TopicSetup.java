@@ -32,7 +32,7 @@ final class TopicSetup {
 
     static void createMissing(JobOptions options)
             throws InterruptedException, ExecutionException, TimeoutException {
-        Properties props = new Properties();
+        Properties props = options.kafkaClientProperties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
         try (Admin admin = Admin.create(props)) {
             Set<String> existing =

@@ -45,6 +45,28 @@ class JobOptionsTest {
                 .hasMessageContaining("upserts partitions must be >= 1, got 0");
     }
 
+    @Test
+    void carriesKafkaPropertiesToEveryClientButNotTheJobsOwnSettings() {
+        JobOptions o =
+                valid().kafkaProperty("security.protocol", "SASL_SSL")
+                        .kafkaProperty("sasl.mechanism", "SCRAM-SHA-512")
+                        .build();
+
+        assertThat(o.kafkaProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512");
+        assertThat(o.kafkaClientProperties())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("bootstrap.servers", "127.0.0.1:9092");
+        assertThatThrownBy(() -> valid().kafkaProperty("bootstrap.servers", "x:1").build())
+                .hasMessageContaining(
+                        "'bootstrap.servers' is set by the job: use --bootstrap-servers");
+        assertThatThrownBy(() -> valid().kafkaProperty("group.id", "g").build())
+                .hasMessageContaining("'group.id' is set by the job");
+        assertThatThrownBy(() -> valid().kafkaProperty(" ", "v").build())
+                .hasMessageContaining("need a key and a value");
+    }
+
     private static JobOptions.Builder valid() {
         return JobOptions.builder().bootstrapServers("127.0.0.1:9092");
     }

@@ -34,7 +34,43 @@ class QuiverJobTest {
                         "--conf-dir",
                         "--create-topics",
                         "--checkpoint-interval",
+                        "--kafka-property",
+                        "--kafka-properties-file",
                         "queryable-state.enable");
+    }
+
+    @Test
+    void readsKafkaPropertiesFromAFileAndTheCommandLine() throws Exception {
+        Path file =
+                Files.writeString(
+                        confDir.resolve("kafka.properties"),
+                        "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n");
+        CommandLine cmd = new CommandLine(new QuiverJob());
+        cmd.parseArgs(
+                "--bootstrap-servers",
+                "127.0.0.1:1",
+                "--kafka-properties-file",
+                file.toString(),
+                "--kafka-property",
+                "sasl.mechanism=SCRAM-SHA-256");
+        QuiverJob job = cmd.getCommand();
+
+        assertThat(job.kafkaSettings())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-256");
+    }
+
+    @Test
+    void topicSetupUsesTheKafkaProperties() {
+        JobOptions options =
+                JobOptions.builder()
+                        .bootstrapServers("127.0.0.1:1")
+                        .kafkaProperty("security.protocol", "NOT_A_PROTOCOL")
+                        .build();
+
+        // The admin client refuses the setting before it connects anywhere.
+        assertThatThrownBy(() -> TopicSetup.createMissing(options))
+                .hasMessageContaining("security.protocol");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.quiver.query.cache.CachingSearcher;
 import io.quiver.query.catalog.CatalogReader;
@@ -18,6 +19,7 @@ import io.quiver.query.http.HttpRoutes;
 import io.quiver.query.http.HttpServerInitializer;
 import io.quiver.query.http.HttpSettings;
 import io.quiver.query.http.QueryServices;
+import io.quiver.query.http.RequestGuard;
 import io.quiver.query.internal.NamedThreadFactory;
 import io.quiver.query.metrics.MeteredShardClient;
 import io.quiver.query.metrics.QueryMetrics;
@@ -30,11 +32,15 @@ import io.quiver.query.rpc.NettyShardClient;
 import io.quiver.query.rpc.ShardClient;
 import io.quiver.query.search.FanOutSearcher;
 import io.quiver.query.search.ShardPointReader;
+import io.quiver.query.security.AccessControl;
+import io.quiver.query.security.ApiKeys;
+import io.quiver.query.security.ServerTls;
 import io.quiver.query.write.KafkaTopicWriter;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.routing.ShardKeys;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -171,7 +177,9 @@ public final class QueryServer implements AutoCloseable {
                                 new HttpServerInitializer(
                                         new HttpRoutes(services),
                                         config.maxBodyBytes,
-                                        httpConnections));
+                                        httpConnections,
+                                        guard(metrics),
+                                        config.tls));
         try {
             serverChannel =
                     bootstrap.bind(config.host, config.port).syncUninterruptibly().channel();
@@ -183,12 +191,30 @@ public final class QueryServer implements AutoCloseable {
         reader.start();
         directory.start();
         LOG.info(
-                "Quiver query server listening on http://{}:{} (Kafka {}, topics '{}.*', {} shards)",
+                "Quiver query server listening on {}://{}:{} (Kafka {}, topics '{}.*', {} shards)",
+                config.tls == null ? "http" : "https",
                 config.host,
                 port(),
                 config.bootstrapServers,
                 config.topicPrefix,
                 config.shards);
+    }
+
+    /** Access control from the API keys, logged by key name only; open without keys. */
+    private RequestGuard guard(QueryMetrics metrics) {
+        if (config.apiKeys == null) {
+            LOG.info(
+                    "Access control is off: no API keys configured, so every client may read,"
+                            + " write and manage collections");
+            return RequestGuard.OPEN;
+        }
+        LOG.info(
+                "Access control is on: {} API keys from {}: {}{}",
+                config.apiKeys.keys().size(),
+                config.apiKeys.source(),
+                config.apiKeys.names(),
+                config.metricsOpen ? "; /metrics is open" : "");
+        return new AccessControl(config.apiKeys, config.metricsOpen, metrics);
     }
 
     private ShardDirectory directory() {
@@ -272,6 +298,11 @@ public final class QueryServer implements AutoCloseable {
         private long resultCacheMaxBytes = CachingSearcher.DEFAULT_MAX_BYTES;
         private ShardDirectory shardDirectory;
         private final Map<String, Object> kafkaProperties = new LinkedHashMap<>();
+        private ApiKeys apiKeys;
+        private boolean metricsOpen;
+        private Path tlsCert;
+        private Path tlsKey;
+        private SslContext tls;
 
         private Builder() {}
 
@@ -408,6 +439,31 @@ public final class QueryServer implements AutoCloseable {
         }
 
         /**
+         * Requires an API key on every request except {@code /healthz}, {@code /readyz} (and {@code
+         * /metrics} with {@link #metricsOpen}); null (the default) leaves the server open.
+         */
+        public Builder apiKeys(ApiKeys apiKeys) {
+            this.apiKeys = apiKeys;
+            return this;
+        }
+
+        /** Serve {@code /metrics} without a key even when API keys are configured. */
+        public Builder metricsOpen(boolean metricsOpen) {
+            this.metricsOpen = metricsOpen;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS with this PEM certificate chain and PKCS#8 PEM private key (see {@link
+         * ServerTls}); both null (the default) serves plain HTTP.
+         */
+        public Builder tls(Path certificateChain, Path privateKey) {
+            this.tlsCert = certificateChain;
+            this.tlsKey = privateKey;
+            return this;
+        }
+
+        /**
          * Checks every setting.
          *
          * @throws IllegalArgumentException naming the first bad value
@@ -482,7 +538,13 @@ public final class QueryServer implements AutoCloseable {
             require(
                     resultCacheMaxBytes >= 0,
                     "result cache size must be >= 0 bytes, got " + resultCacheMaxBytes);
-            return new QueryServer(copy());
+            require(
+                    (tlsCert == null) == (tlsKey == null),
+                    "TLS needs both a certificate chain and a private key, got only the "
+                            + (tlsCert == null ? "key" : "certificate"));
+            Builder b = copy();
+            b.tls = tlsCert == null ? null : ServerTls.fromPem(tlsCert, tlsKey);
+            return new QueryServer(b);
         }
 
         /** A snapshot, so changing this builder later does not change a built server. */
@@ -508,6 +570,10 @@ public final class QueryServer implements AutoCloseable {
             b.connectionsPerShardServer = connectionsPerShardServer;
             b.shardDirectory = shardDirectory;
             b.kafkaProperties.putAll(kafkaProperties);
+            b.apiKeys = apiKeys;
+            b.metricsOpen = metricsOpen;
+            b.tlsCert = tlsCert;
+            b.tlsKey = tlsKey;
             return b;
         }
 

@@ -2,8 +2,13 @@ package io.quiver.query;
 
 import io.quiver.query.cache.CachingSearcher;
 import io.quiver.query.http.HttpSettings;
+import io.quiver.query.security.ApiKeys;
+import io.quiver.schemas.KafkaClientSettings;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.routing.ShardKeys;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -149,6 +154,64 @@ public final class QueryServerMain implements Callable<Integer> {
                     "Netty I/O threads; 0 = Netty's default (2 x cores). Default: ${DEFAULT-VALUE}.")
     int ioThreads;
 
+    @Option(
+            names = "--api-keys-file",
+            paramLabel = "FILE",
+            description =
+                    "JSON file of API keys with their scopes per collection pattern and rate"
+                            + " limits (see query-server/README.md); or set $QUIVER_API_KEYS_FILE,"
+                            + " $QUIVER_API_KEYS (the document itself) or $QUIVER_API_KEY (one key"
+                            + " with every scope). Without any of them access control is off.")
+    Path apiKeysFile;
+
+    @Option(
+            names = "--metrics-open",
+            description =
+                    "Serve /metrics without an API key even when keys are configured (by default"
+                            + " it needs the admin scope).")
+    boolean metricsOpen;
+
+    @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description =
+                    "PEM certificate chain (server certificate first) to serve HTTPS; needs"
+                            + " --tls-key.")
+    Path tlsCert;
+
+    @Option(
+            names = "--tls-key",
+            paramLabel = "FILE",
+            description = "PEM private key (unencrypted PKCS#8) of --tls-cert.")
+    Path tlsKey;
+
+    @Option(
+            names = "--kafka-property",
+            paramLabel = "KEY=VALUE",
+            description =
+                    "A Kafka client setting for the producer, the consumers and the admin client,"
+                            + " e.g. security.protocol=SASL_SSL; repeatable, wins over"
+                            + " --kafka-properties-file.")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(
+            names = "--kafka-properties-file",
+            paramLabel = "FILE",
+            description = "A Java properties file of Kafka client settings (SASL, TLS, ...).")
+    Path kafkaPropertiesFile;
+
+    /** Where QUIVER_API_KEYS and QUIVER_API_KEY are read from; tests replace it. */
+    Map<String, String> environment = System.getenv();
+
+    /** Environment variable naming a key file, as --api-keys-file does (for scripts). */
+    static final String KEYS_FILE_VARIABLE = "QUIVER_API_KEYS_FILE";
+
+    /** Environment variable holding a key document, as an alternative to --api-keys-file. */
+    static final String KEYS_VARIABLE = "QUIVER_API_KEYS";
+
+    /** Environment variable holding one key with every scope on every collection. */
+    static final String KEY_VARIABLE = "QUIVER_API_KEY";
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** The version from the jar's manifest, when there is one. */
@@ -178,24 +241,74 @@ public final class QueryServerMain implements Callable<Integer> {
 
     /** The builder these options describe; {@code build()} on it validates them. */
     QueryServer.Builder builder() {
-        return QueryServer.builder()
-                .host(host)
-                .port(port)
-                .bootstrapServers(bootstrapServers)
-                .topicPrefix(topicPrefix)
-                .shards(shards)
-                .maxParallelism(maxParallelism)
-                .flinkRestUrl(flinkRest)
-                .jobName(jobName)
-                .queryableStateProxy(queryableStateProxy)
-                .maxBodyBytes(maxBodyBytes)
-                .maxBatchPoints(maxBatchPoints)
-                .requestTimeoutMs(requestTimeoutMs)
-                .resultCacheTtlMs(cacheTtlMs)
-                .resultCacheMaxBytes(cacheMaxBytes)
-                .directoryRefreshMs(directoryRefreshMs)
-                .statusStaleMs(statusStaleMs)
-                .ioThreads(ioThreads);
+        QueryServer.Builder b =
+                QueryServer.builder()
+                        .host(host)
+                        .port(port)
+                        .bootstrapServers(bootstrapServers)
+                        .topicPrefix(topicPrefix)
+                        .shards(shards)
+                        .maxParallelism(maxParallelism)
+                        .flinkRestUrl(flinkRest)
+                        .jobName(jobName)
+                        .queryableStateProxy(queryableStateProxy)
+                        .maxBodyBytes(maxBodyBytes)
+                        .maxBatchPoints(maxBatchPoints)
+                        .requestTimeoutMs(requestTimeoutMs)
+                        .resultCacheTtlMs(cacheTtlMs)
+                        .resultCacheMaxBytes(cacheMaxBytes)
+                        .directoryRefreshMs(directoryRefreshMs)
+                        .statusStaleMs(statusStaleMs)
+                        .ioThreads(ioThreads)
+                        .apiKeys(apiKeys())
+                        .metricsOpen(metricsOpen)
+                        .tls(tlsCert, tlsKey);
+        kafkaSettings().forEach(b::kafkaProperty);
+        return b;
+    }
+
+    /**
+     * The API keys from --api-keys-file, $QUIVER_API_KEYS or $QUIVER_API_KEY (only one of them), or
+     * null for none.
+     *
+     * @throws IllegalArgumentException when more than one is set or the keys are invalid
+     */
+    ApiKeys apiKeys() {
+        String fileVariable = blankToNull(environment.get(KEYS_FILE_VARIABLE));
+        String document = blankToNull(environment.get(KEYS_VARIABLE));
+        String single = blankToNull(environment.get(KEY_VARIABLE));
+        int sources = 0;
+        for (Object source : new Object[] {apiKeysFile, fileVariable, document, single}) {
+            sources += source == null ? 0 : 1;
+        }
+        if (sources > 1) {
+            throw new IllegalArgumentException(
+                    "API keys come from one place only: set one of --api-keys-file, $"
+                            + KEYS_FILE_VARIABLE
+                            + ", $"
+                            + KEYS_VARIABLE
+                            + " and $"
+                            + KEY_VARIABLE);
+        }
+        if (apiKeysFile != null) {
+            return ApiKeys.fromFile(apiKeysFile);
+        } else if (fileVariable != null) {
+            return ApiKeys.fromFile(Path.of(fileVariable));
+        } else if (document != null) {
+            return ApiKeys.fromJson(document, "$" + KEYS_VARIABLE);
+        } else if (single != null) {
+            return ApiKeys.single(single, "$" + KEY_VARIABLE);
+        }
+        return null;
+    }
+
+    /** --kafka-properties-file, then every --kafka-property over it. */
+    Map<String, String> kafkaSettings() {
+        return KafkaClientSettings.merge(kafkaPropertiesFile, kafkaProperties);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 
     @Override

@@ -1,10 +1,20 @@
 package io.quiver.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quiver.query.security.ApiKeys;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class QueryServerMainTest {
@@ -81,5 +91,121 @@ class QueryServerMainTest {
                         "--shards",
                         "0");
         assertThat(code).isEqualTo(2);
+    }
+
+    private static QueryServerMain parse(Map<String, String> env, String... extra) {
+        CommandLine cmd = QueryServerMain.commandLine();
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--bootstrap-servers",
+                                "127.0.0.1:9092",
+                                "--flink-rest",
+                                "http://127.0.0.1:8081",
+                                "--queryable-state-proxy",
+                                "127.0.0.1:9069"));
+        args.addAll(List.of(extra));
+        cmd.parseArgs(args.toArray(String[]::new));
+        QueryServerMain main = cmd.getCommand();
+        main.environment = env;
+        return main;
+    }
+
+    @Test
+    void accessControlIsOffWithoutKeys() {
+        assertThat(parse(Map.of()).apiKeys()).isNull();
+    }
+
+    @Test
+    void readsApiKeysFromTheOptionOrOneEnvironmentVariable(@TempDir Path dir) throws Exception {
+        String key = "main-test-key-0123456789";
+        String doc =
+                "{\"keys\": [{\"name\": \"app\", \"sha256\": \""
+                        + ApiKeys.sha256Hex(key)
+                        + "\", \"grants\": {\"*\": [\"read\"]}}]}";
+        Path file = Files.writeString(dir.resolve("keys.json"), doc);
+
+        assertThat(parse(Map.of(), "--api-keys-file", file.toString()).apiKeys().find(key).name())
+                .isEqualTo("app");
+        assertThat(parse(Map.of("QUIVER_API_KEYS_FILE", file.toString())).apiKeys().find(key))
+                .isNotNull();
+        assertThat(parse(Map.of("QUIVER_API_KEYS", doc)).apiKeys().source())
+                .isEqualTo("$QUIVER_API_KEYS");
+        assertThat(parse(Map.of("QUIVER_API_KEY", key)).apiKeys().find(key).name())
+                .isEqualTo("default");
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                                Map.of("QUIVER_API_KEY", key),
+                                                "--api-keys-file",
+                                                file.toString())
+                                        .apiKeys())
+                .hasMessageContaining("one place only");
+    }
+
+    @Test
+    void aBadKeySetupExitsWith2NamingTheProblem() {
+        StringWriter err = new StringWriter();
+        PrintStream previous = System.err;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            QueryServerMain main = parse(Map.of("QUIVER_API_KEY", "short"));
+            code = main.call();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            System.setErr(previous);
+        }
+        assertThat(code).isEqualTo(2);
+        assertThat(bytes.toString(StandardCharsets.UTF_8))
+                .contains("shorter than 16 characters")
+                .doesNotContain("short\n");
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void passesKafkaPropertiesFromAFileAndTheCommandLine(@TempDir Path dir) throws Exception {
+        Path file =
+                Files.writeString(
+                        dir.resolve("kafka.properties"),
+                        "security.protocol=SASL_SSL\nsasl.mechanism=PLAIN\n");
+
+        QueryServerMain main =
+                parse(
+                        Map.of(),
+                        "--kafka-properties-file",
+                        file.toString(),
+                        "--kafka-property",
+                        "sasl.mechanism=SCRAM-SHA-512",
+                        "--kafka-property",
+                        "ssl.truststore.type=PEM");
+
+        assertThat(main.kafkaSettings())
+                .containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                .containsEntry("ssl.truststore.type", "PEM");
+    }
+
+    @Test
+    void tlsNeedsBothFiles(@TempDir Path dir) {
+        assertThatThrownBy(
+                        () ->
+                                parse(Map.of(), "--tls-cert", dir.resolve("c.pem").toString())
+                                        .builder()
+                                        .build())
+                .hasMessageContaining("TLS needs both a certificate chain and a private key");
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                                Map.of(),
+                                                "--tls-cert",
+                                                dir.resolve("c.pem").toString(),
+                                                "--tls-key",
+                                                dir.resolve("k.pem").toString())
+                                        .builder()
+                                        .build())
+                .hasMessageContaining("c.pem does not exist or is not readable");
     }
 }

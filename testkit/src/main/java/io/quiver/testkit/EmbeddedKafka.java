@@ -81,6 +81,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path requestedDataDir;
     private final boolean deleteDataDirOnClose;
     private final Map<String, String> extraConfig;
+    private final Map<String, String> clientConfig;
 
     private KafkaRaftServer server;
     private Path dataDir;
@@ -96,6 +97,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                         ? builder.deleteDataDirOnClose
                         : builder.dataDir == null;
         this.extraConfig = Map.copyOf(builder.brokerConfig);
+        this.clientConfig = Map.copyOf(builder.clientConfig);
     }
 
     /** A broker on free ports with a temporary data directory deleted on {@link #close()}. */
@@ -352,6 +354,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Client properties that reach this broker; add serializers or group ids as needed. */
     public Properties clientProperties() {
         Properties p = new Properties();
+        p.putAll(clientConfig);
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return p;
     }
@@ -534,6 +537,21 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** Client settings that log in to a {@link Builder#saslPlain} broker. */
+    public static Map<String, String> saslPlainClientConfig(String username, String password) {
+        return Map.of(
+                "security.protocol",
+                "SASL_PLAINTEXT",
+                "sasl.mechanism",
+                "PLAIN",
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + username
+                        + "\" password=\""
+                        + password
+                        + "\";");
+    }
+
     /** Options for a broker that is not a throwaway test broker. {@link #build()} checks them. */
     public static final class Builder {
         private int port;
@@ -541,8 +559,36 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Path dataDir;
         private Boolean deleteDataDirOnClose;
         private final Map<String, String> brokerConfig = new LinkedHashMap<>();
+        private final Map<String, String> clientConfig = new LinkedHashMap<>();
 
         private Builder() {}
+
+        /**
+         * The broker listener asks for SASL/PLAIN (without TLS) and accepts {@code username} with
+         * {@code password}; this broker's own clients ({@link #clientProperties()}) log in with
+         * them, and {@link #saslPlainClientConfig} gives the same settings to other clients.
+         */
+        public Builder saslPlain(String username, String password) {
+            brokerConfig(
+                    "listener.security.protocol.map",
+                    "PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+            brokerConfig("sasl.enabled.mechanisms", "PLAIN");
+            brokerConfig("sasl.mechanism.inter.broker.protocol", "PLAIN");
+            brokerConfig(
+                    "listener.name.plaintext.plain.sasl.jaas.config",
+                    "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                            + " username=\""
+                            + username
+                            + "\" password=\""
+                            + password
+                            + "\" user_"
+                            + username
+                            + "=\""
+                            + password
+                            + "\";");
+            clientConfig.putAll(saslPlainClientConfig(username, password));
+            return this;
+        }
 
         /** The broker listener's port on 127.0.0.1; 0 (the default) picks a free one. */
         public Builder port(int port) {

@@ -12,6 +12,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.QueryableStateOptions;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -50,6 +51,8 @@ public final class FlinkTestCluster implements AutoCloseable {
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 dir.resolve("checkpoints").toUri().toString());
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("128m"));
+        // A free REST port, so tests run beside a local stack (or another test JVM) on 8081.
+        conf.set(RestOptions.BIND_PORT, "0");
         conf.setString("quiver.shard-server.port", "0");
         // Graph snapshots at every checkpoint, so tests see them within seconds.
         conf.setString("quiver.snapshot.every-checkpoints", "1");

@@ -39,6 +39,12 @@ public final class ErrorResponses {
             return HttpResponseStatus.SERVICE_UNAVAILABLE;
         } else if (e instanceof ConsistencyTimeoutException) {
             return HttpResponseStatus.GATEWAY_TIMEOUT;
+        } else if (e instanceof UnauthorizedException) {
+            return HttpResponseStatus.UNAUTHORIZED;
+        } else if (e instanceof ForbiddenException) {
+            return HttpResponseStatus.FORBIDDEN;
+        } else if (e instanceof TooManyRequestsException) {
+            return HttpResponseStatus.TOO_MANY_REQUESTS;
         }
         throw new IllegalArgumentException("no HTTP status for " + e.getClass().getName());
     }
@@ -55,6 +61,16 @@ public final class ErrorResponses {
                 answer =
                         answer.withHeader(
                                 HttpHeaderNames.ALLOW.toString(), String.join(", ", m.allowed()));
+            } else if (q instanceof UnauthorizedException) {
+                answer =
+                        answer.withHeader(
+                                HttpHeaderNames.WWW_AUTHENTICATE.toString(),
+                                UnauthorizedException.CHALLENGE);
+            } else if (q instanceof TooManyRequestsException limited) {
+                answer =
+                        answer.withHeader(
+                                HttpHeaderNames.RETRY_AFTER.toString(),
+                                Long.toString(limited.retryAfterSeconds()));
             }
             if (q instanceof UnavailableException && q.getCause() != null) {
                 LOG.debug("{} answered 503: {}", requestLine, q.getMessage(), q.getCause());

@@ -34,6 +34,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS");
 
     private final HttpRoutes routes;
+    private final RequestGuard guard;
 
     // Event-loop confined.
     private long nextSequence;
@@ -41,7 +42,15 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
     private final Map<Long, Runnable> heldBack = new HashMap<>();
 
     public HttpRouter(HttpRoutes routes) {
+        this(routes, RequestGuard.OPEN);
+    }
+
+    /**
+     * @param guard runs before routing; what it throws is answered like an endpoint's error
+     */
+    public HttpRouter(HttpRoutes routes, RequestGuard guard) {
         this.routes = routes;
+        this.guard = guard;
     }
 
     @Override
@@ -66,6 +75,7 @@ public final class HttpRouter extends SimpleChannelInboundHandler<FullHttpReques
                                     "cannot read the HTTP request: " + cause.getMessage()));
         } else {
             try {
+                guard.check(httpMethod, uri, request.headers());
                 answer = routes.dispatch(request.method(), request.uri(), request.content(), start);
             } catch (RuntimeException e) {
                 answer = CompletableFuture.failedFuture(e);

@@ -25,7 +25,11 @@ import java.util.concurrent.TimeUnit;
  *       exact}|{@code bm25}|{@code http} and {@code outcome} = {@code ok}|{@code timeout}|{@code
  *       error}|{@code circuit_open}; every non-ok outcome answered in vector order;
  *   <li>{@code quiver_rerank_cache_requests_total}, tag {@code result} = {@code hit}|{@code miss}:
- *       external reranker scores found in (or missing from) the score cache, per candidate.
+ *       external reranker scores found in (or missing from) the score cache, per candidate;
+ *   <li>{@code quiver_auth_rejections_total}: requests refused by access control, tags {@code key}
+ *       (the API key's name; {@code none} without a key, {@code unknown} for a key the server does
+ *       not know) and {@code reason} = {@code unauthenticated}|{@code forbidden}|{@code
+ *       rate_limited}.
  * </ul>
  *
  * Thread-safe.
@@ -119,6 +123,27 @@ public final class QueryMetrics {
     public double rerankCount(String method, String outcome) {
         Counter c =
                 registry.find("quiver.rerank").tags("method", method, "outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    /**
+     * A request refused by access control; {@code keyName} is a configured key's name or a fixed
+     * word, never what the client sent.
+     */
+    public void authRejected(String keyName, String reason) {
+        Counter.builder("quiver.auth.rejections")
+                .description("Requests refused by access control, by API key name and reason")
+                .tags("key", keyName, "reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    /** How many requests with {@code keyName} were refused for {@code reason} so far. */
+    public double authRejectedCount(String keyName, String reason) {
+        Counter c =
+                registry.find("quiver.auth.rejections")
+                        .tags("key", keyName, "reason", reason)
+                        .counter();
         return c == null ? 0 : c.count();
     }
 

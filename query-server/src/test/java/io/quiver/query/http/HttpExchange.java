@@ -33,9 +33,17 @@ final class HttpExchange {
     }
 
     private final QueryServices services;
+    private final RequestGuard guard;
+    private final HttpRoutes routes;
 
     HttpExchange(QueryServices services) {
+        this(services, RequestGuard.OPEN);
+    }
+
+    HttpExchange(QueryServices services, RequestGuard guard) {
         this.services = services;
+        this.guard = guard;
+        this.routes = new HttpRoutes(services);
     }
 
     Response send(String method, String uri, String body) {
@@ -43,9 +51,15 @@ final class HttpExchange {
     }
 
     Response sendBytes(String method, String uri, byte[] body) {
+        return send(method, uri, body, Map.of());
+    }
+
+    /** With extra request headers, e.g. {@code Authorization}. */
+    Response send(String method, String uri, byte[] body, Map<String, String> headers) {
         StringBuilder head = new StringBuilder();
         head.append(method).append(' ').append(uri).append(" HTTP/1.1\r\n");
         head.append("Host: localhost\r\n");
+        headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
         if (body != null) {
             head.append("Content-Type: application/json\r\n");
             head.append("Content-Length: ").append(body.length).append("\r\n");
@@ -62,7 +76,7 @@ final class HttpExchange {
     Response exchange(ByteBuf raw) {
         EmbeddedChannel server = new EmbeddedChannel();
         HttpServerInitializer.configure(
-                server.pipeline(), new HttpRoutes(services), services.settings().maxBodyBytes());
+                server.pipeline(), routes, services.settings().maxBodyBytes(), guard);
         server.writeInbound(raw);
         EmbeddedChannel client =
                 new EmbeddedChannel(new HttpResponseDecoder(), new HttpObjectAggregator(1 << 26));

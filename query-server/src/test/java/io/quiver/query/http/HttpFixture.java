@@ -36,6 +36,7 @@ final class HttpFixture {
                             1, new ShardEndpoint("127.0.0.1", 7001),
                             2, new ShardEndpoint("127.0.0.1", 7002),
                             3, new ShardEndpoint("127.0.0.1", 7002)));
+    final QueryServices services;
     final HttpExchange http;
 
     HttpFixture() {
@@ -60,16 +61,16 @@ final class HttpFixture {
                                 w.offset());
                     }
                 });
-        http =
-                new HttpExchange(
-                        QueryServices.builder()
-                                .catalog(catalog)
-                                .writer(writer)
-                                .searcher(searcher)
-                                .directory(directory)
-                                .topics(topics)
-                                .settings(new HttpSettings(MAX_BODY, MAX_BATCH, TIMEOUT_MS))
-                                .points(points)
-                                .build());
+        services =
+                QueryServices.builder()
+                        .catalog(catalog)
+                        .writer(writer)
+                        .searcher(searcher)
+                        .directory(directory)
+                        .topics(topics)
+                        .settings(new HttpSettings(MAX_BODY, MAX_BATCH, TIMEOUT_MS))
+                        .points(points)
+                        .build();
+        http = new HttpExchange(services);
     }
 }
