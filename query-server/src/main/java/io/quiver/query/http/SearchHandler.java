@@ -37,12 +37,14 @@ import java.util.concurrent.CompletableFuture;
  * best hits; {@code offset + limit} at most {@value Limits#MAX_SEARCH_LIMIT}, since every shard is
  * asked for that many), {@code with_payload} and {@code with_vector} (default false), {@code
  * params.hnsw_ef} (1 to {@value CollectionSpecs#MAX_EF}, default: the collection's {@code ef}),
- * {@code score_threshold} (drop worse hits), {@code timeout_ms} (default: the server's request
- * timeout), {@code consistency} ({@code eventual}, {@code session} with {@code token}, or {@code
- * strong}; default: the collection's {@code default_consistency}, see {@link ReadConsistency}),
- * {@code filter} (Qdrant's {@code must}/{@code should}/{@code must_not} over payload fields, see
- * {@link Filters}; evaluated exactly inside the shards). A session or strong search whose shards
- * cannot catch up in time is 504.
+ * {@code params.exact} (default false: true scans every point of every shard for the exact top-k
+ * instead of searching the index, at O(points × dimension) per shard), {@code score_threshold}
+ * (drop worse hits), {@code timeout_ms} (default: the server's request timeout), {@code
+ * consistency} ({@code eventual}, {@code session} with {@code token}, or {@code strong}; default:
+ * the collection's {@code default_consistency}, see {@link ReadConsistency}), {@code filter}
+ * (Qdrant's {@code must}/{@code should}/{@code must_not} over payload fields, see {@link Filters};
+ * evaluated exactly inside the shards). A session or strong search whose shards cannot catch up in
+ * time is 504.
  *
  * <p>Answer: {@code
  * {"status":"ok","time_ms":1.8,"result":[{"id":"a1","score":0.97,"payload":{..}}],
@@ -68,7 +70,7 @@ final class SearchHandler implements RouteHandler {
                     "offset",
                     "with_vector",
                     "rerank");
-    private static final Set<String> PARAMS_FIELDS = Set.of("hnsw_ef");
+    private static final Set<String> PARAMS_FIELDS = Set.of("hnsw_ef", "exact");
 
     private final QueryServices services;
 
@@ -238,6 +240,7 @@ final class SearchHandler implements RouteHandler {
         boolean withPayload = JsonBodies.booleanField(body, "with_payload", false);
         boolean withVector = JsonBodies.booleanField(body, "with_vector", false);
         int ef = 0;
+        boolean exact = false;
         JsonNode params = body.get("params");
         if (params != null && !params.isNull()) {
             if (!params.isObject()) {
@@ -252,6 +255,13 @@ final class SearchHandler implements RouteHandler {
                                 + CollectionSpecs.MAX_EF
                                 + ", got "
                                 + ef);
+            }
+            JsonNode e = params.get("exact");
+            if (e != null && !e.isNull()) {
+                if (!e.isBoolean()) {
+                    throw JsonBodies.wrongType("params.exact", "true or false", e);
+                }
+                exact = e.booleanValue();
             }
         }
         Float threshold = JsonBodies.floatField(body, "score_threshold");
@@ -276,7 +286,9 @@ final class SearchHandler implements RouteHandler {
                 threshold,
                 timeoutMs,
                 Map.of(),
-                filter(body.get("filter")));
+                filter(body.get("filter")),
+                false,
+                exact);
     }
 
     /** The validated filter, or null for none; 400 when malformed, 422 when it breaks a rule. */

@@ -60,7 +60,8 @@ public final class FanOutSearcher implements Searcher {
                                                     partitions,
                                                     offsets,
                                                     filter)
-                                            .withExactScores(query.exactScores());
+                                            .withExactScores(query.exactScores())
+                                            .withExactSearch(query.exact());
                             return client.search(endpoint, request, timeoutMs)
                                     .thenApply(SearchResponse::shards);
                         })

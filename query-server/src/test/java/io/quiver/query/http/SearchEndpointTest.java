@@ -73,6 +73,25 @@ class SearchEndpointTest {
     }
 
     @Test
+    void paramsExactAsksForAnExactSearchAndIsOffByDefault() {
+        assertThat(search("{\"vector\":[1,0,0,0],\"params\":{\"exact\":true}}").status())
+                .isEqualTo(200);
+        assertThat(search("{\"vector\":[1,0,0,0],\"params\":{\"exact\":false}}").status())
+                .isEqualTo(200);
+        assertThat(search("{\"vector\":[1,0,0,0]}").status()).isEqualTo(200);
+        assertThat(f.searcher.queries())
+                .extracting(SearchQuery::exact)
+                .containsExactly(true, false, false);
+    }
+
+    @Test
+    void paramsExactOfWrongTypeIs400() {
+        HttpExchange.Response r = search("{\"vector\":[1,0,0,0],\"params\":{\"exact\":1}}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorMessage()).isEqualTo("'params.exact' must be true or false, got number");
+    }
+
+    @Test
     void partialAnswerNamesTheMissingShards() {
         f.searcher.answer(new SearchOutcome(List.of(new Hit("a", 1f, null, 0)), 2, List.of(1, 3)));
         HttpExchange.Response r = search("{\"vector\":[1,0,0,0]}");

@@ -261,6 +261,29 @@ class FanOutSearcherTest {
     }
 
     @Test
+    void anExactSearchSetsTheExactFlagOnEveryShardRequest() {
+        directory.put(0, A).put(1, B).put(2, A).put(3, B);
+        searcher.search(
+                        spec,
+                        new SearchQuery(
+                                        "docs",
+                                        new float[] {1, 0},
+                                        3,
+                                        0,
+                                        false,
+                                        null,
+                                        1000,
+                                        Map.of())
+                                .withExact(true))
+                .join();
+        assertThat(client.sent).hasSize(2);
+        assertThat(client.sent).allSatisfy(e -> assertThat(e.getValue().exactSearch()).isTrue());
+        client.sent.clear();
+        search();
+        assertThat(client.sent).allSatisfy(e -> assertThat(e.getValue().exactSearch()).isFalse());
+    }
+
+    @Test
     void sendsNoFilterBytesWithoutAFilter() {
         directory.put(0, A).put(1, A).put(2, A).put(3, A);
         search();

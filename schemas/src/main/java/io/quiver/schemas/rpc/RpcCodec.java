@@ -19,9 +19,11 @@ import java.util.List;
  *   <li>SEARCH (1): collection, shards int[], k i32, ef i32, flags u8 (bit 0: with payload, bit 1:
  *       with vector, bit 2: exact scores — each shard rescores its k hits with the float32 vectors
  *       as written, in the collection's metric, and answers them best first by that score; added
- *       within version 1, a shard server that predates it ignores the bit and answers index
- *       scores), timeoutMs i32, vector float[], required partitions int[] + offsets long[], filter
- *       bytes.
+ *       within version 1, a shard server that predates it ignores the bit and answers index scores;
+ *       bit 3: exact search — each shard scans every live point instead of its index and answers
+ *       the exact top-k, also added within version 1: an older shard server ignores it and answers
+ *       from its index), timeoutMs i32, vector float[], required partitions int[] + offsets long[],
+ *       filter bytes.
  *   <li>RESULT (2): shard count i32, per shard: shard i32, status u8, message, applied partitions
  *       int[] + offsets long[], hit count i32, per hit: id, score f32, payload bytes (length -1 for
  *       none).
@@ -63,7 +65,10 @@ public final class RpcCodec {
         out.writeInt(r.k());
         out.writeInt(r.ef());
         out.writeByte(
-                (r.withPayload() ? 1 : 0) | (r.withVector() ? 2 : 0) | (r.exactScores() ? 4 : 0));
+                (r.withPayload() ? 1 : 0)
+                        | (r.withVector() ? 2 : 0)
+                        | (r.exactScores() ? 4 : 0)
+                        | (r.exactSearch() ? 8 : 0));
         out.writeInt(r.timeoutMs());
         float[] v = r.vector();
         out.writeInt(v.length);
@@ -210,6 +215,7 @@ public final class RpcCodec {
         boolean withPayload = (flags & 1) != 0;
         boolean withVector = (flags & 2) != 0;
         boolean exactScores = (flags & 4) != 0;
+        boolean exactSearch = (flags & 8) != 0;
         int timeoutMs = in.readInt();
         int dim = count(in, 4);
         float[] vector = new float[dim];
@@ -233,7 +239,8 @@ public final class RpcCodec {
                             partitions,
                             offsets,
                             filter)
-                    .withExactScores(exactScores);
+                    .withExactScores(exactScores)
+                    .withExactSearch(exactSearch);
         } catch (IllegalArgumentException e) {
             throw new RpcFormatException(e.getMessage());
         }

@@ -270,6 +270,28 @@ class RpcCodecTest {
     }
 
     @Test
+    void theExactSearchFlagRoundTripsIndependentlyOfExactScores() {
+        for (boolean scores : new boolean[] {false, true}) {
+            ByteBuf buf = Unpooled.buffer();
+            RpcCodec.writeRequest(request().withExactScores(scores).withExactSearch(true), buf);
+            SearchRequest read = (SearchRequest) RpcCodec.read(buf);
+            assertThat(read.exactSearch()).isTrue();
+            assertThat(read.exactScores()).isEqualTo(scores);
+            assertThat(read.withPayload()).isTrue();
+            assertThat(read.ef()).isEqualTo(64);
+        }
+        ByteBuf buf = Unpooled.buffer();
+        RpcCodec.writeRequest(request().withExactScores(true), buf);
+        assertThat(((SearchRequest) RpcCodec.read(buf)).exactSearch()).isFalse();
+        // The flag byte is the only difference: older readers see a known message.
+        ByteBuf plain = Unpooled.buffer();
+        ByteBuf exact = Unpooled.buffer();
+        RpcCodec.writeRequest(request(), plain);
+        RpcCodec.writeRequest(request().withExactSearch(true), exact);
+        assertThat(exact.readableBytes()).isEqualTo(plain.readableBytes());
+    }
+
+    @Test
     void theWithVectorFlagAndVectorResultsRoundTrip() {
         ByteBuf buf = Unpooled.buffer();
         RpcCodec.writeRequest(
