@@ -23,6 +23,7 @@ import io.quiver.schemas.record.InvalidRecordException;
 import io.quiver.schemas.record.RecordValidator;
 import io.quiver.schemas.record.UpsertCodec;
 import io.quiver.schemas.routing.OffsetToken;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -157,6 +158,58 @@ final class SearchHandler implements RouteHandler {
         return ready.thenCompose(q -> services.searcher().search(spec, q))
                 .thenApply(outcome -> check(query, search.consistency(), outcome))
                 .thenCompose(outcome -> rerank(search, outcome));
+    }
+
+    /**
+     * Runs prepared searches of one collection together, as {@link #run} does each: the end offsets
+     * are read once for all strong ones, the searches go to the shards as one batch (one shard RPC
+     * per shard server), then each is checked and reranked on its own. Fails as the first failing
+     * search would.
+     */
+    CompletableFuture<List<Ranked>> runBatch(CollectionSpec spec, List<Prepared> searches) {
+        boolean strong = false;
+        int timeoutMs = 0;
+        for (Prepared p : searches) {
+            strong |= p.consistency() == ReadConsistency.STRONG;
+            timeoutMs = Math.max(timeoutMs, p.query().timeoutMs());
+        }
+        CompletableFuture<Map<Integer, Long>> endOffsets =
+                !strong
+                        ? CompletableFuture.completedFuture(Map.of())
+                        : WriteFutures.bounded(
+                                services.endOffsets().lastOffsets(services.topics().upserts()),
+                                timeoutMs,
+                                "reading the upserts topic's end offsets");
+        return endOffsets.thenCompose(
+                offsets -> {
+                    List<SearchQuery> queries = new ArrayList<>(searches.size());
+                    for (Prepared p : searches) {
+                        SearchQuery q = p.fanOut();
+                        queries.add(
+                                p.consistency() == ReadConsistency.STRONG
+                                        ? q.withRequiredOffsets(offsets)
+                                        : q);
+                    }
+                    return services.searcher()
+                            .searchBatch(spec, queries)
+                            .thenCompose(outcomes -> rankAll(searches, queries, outcomes));
+                });
+    }
+
+    private CompletableFuture<List<Ranked>> rankAll(
+            List<Prepared> searches, List<SearchQuery> queries, List<SearchOutcome> outcomes) {
+        List<CompletableFuture<Ranked>> ranked = new ArrayList<>(searches.size());
+        for (int i = 0; i < searches.size(); i++) {
+            Prepared p = searches.get(i);
+            ranked.add(rerank(p, check(queries.get(i), p.consistency(), outcomes.get(i))));
+        }
+        return CompletableFuture.allOf(ranked.toArray(new CompletableFuture<?>[0]))
+                .thenApply(
+                        ignored -> {
+                            List<Ranked> out = new ArrayList<>(ranked.size());
+                            ranked.forEach(f -> out.add(f.join()));
+                            return out;
+                        });
     }
 
     private CompletableFuture<Ranked> rerank(Prepared search, SearchOutcome outcome) {
