@@ -7,11 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.quiver.job.JobOptions;
-import io.quiver.job.testing.FlinkTestCluster;
 import io.quiver.query.QueryServer;
 import io.quiver.schemas.Topics;
-import io.quiver.testkit.EmbeddedKafka;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -28,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.flink.core.execution.JobClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,9 +50,7 @@ class ReadYourWritesITCase {
 
     @TempDir static Path tmp;
 
-    private static EmbeddedKafka kafka;
-    private static FlinkTestCluster cluster;
-    private static JobClient job;
+    private static TestStack stack;
     private static QueryServer server;
     // HTTP/1.1 keep-alive: each client reuses its connection across its trials.
     private static final HttpClient http =
@@ -67,55 +61,14 @@ class ReadYourWritesITCase {
 
     @BeforeAll
     static void startStack() throws Exception {
-        kafka = EmbeddedKafka.create().start();
-        kafka.createTopic(TOPICS.upserts(), 4);
-        kafka.createTopic(TOPICS.collections(), 1, Map.of("cleanup.policy", "compact"));
-        kafka.createTopic(TOPICS.deadLetters(), 1);
-        cluster = FlinkTestCluster.start(tmp, 2);
-        job =
-                cluster.submit(
-                        JobOptions.builder()
-                                .bootstrapServers(kafka.bootstrapServers())
-                                .topicPrefix(TOPICS.prefix())
-                                .shards(SHARDS)
-                                .parallelism(2)
-                                .jobName("quiver-ryw")
-                                .checkpointInterval(Duration.ofSeconds(5))
-                                .unknownCollectionGrace(Duration.ofSeconds(2))
-                                .build(),
-                        null);
-        server =
-                QueryServer.builder()
-                        .host("127.0.0.1")
-                        .port(0)
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .topicPrefix(TOPICS.prefix())
-                        .shards(SHARDS)
-                        .flinkRestUrl(cluster.restUrl())
-                        .jobName("quiver-ryw")
-                        .queryableStateProxy("127.0.0.1:" + cluster.queryableStateProxyPort())
-                        .requestTimeoutMs(10_000)
-                        .directoryRefreshMs(500)
-                        .build()
-                        .start();
-        await().atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(250))
-                .until(() -> call("GET", "/readyz", null).statusCode() == 200);
+        stack = TestStack.start(tmp, TOPICS, SHARDS, "quiver-ryw", 10_000);
+        server = stack.server;
     }
 
     @AfterAll
     static void stopStack() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (job != null) {
-            job.cancel().get();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (stack != null) {
+            stack.close();
         }
     }
 

@@ -95,7 +95,11 @@ class ShardServerFaultsITCase {
                         .resultCacheTtlMs(60_000)
                         .build()
                         .start();
-        assertThat(send(server, "PUT", "/collections/docs", SPEC).statusCode()).isEqualTo(200);
+        // 503 until the query server has read the collections topic; the same spec again is a
+        // no-op, so retrying is safe.
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> send(server, "PUT", "/collections/docs", SPEC).statusCode() == 200);
         for (QueryServer s : List.of(server, cachedServer)) {
             await().atMost(Duration.ofSeconds(30))
                     .until(() -> send(s, "GET", "/collections/docs", null).statusCode() == 200);

@@ -560,22 +560,28 @@ public final class HttpBenchmark implements Callable<Integer> {
                             .build()
                             .start();
             Stack stack = new Stack(kafka, shards, server);
-            HttpResponse<String> created =
-                    stack.client.send(
-                            HttpRequest.newBuilder(
-                                            URI.create(
-                                                    "http://127.0.0.1:"
-                                                            + server.port()
-                                                            + "/collections/"
-                                                            + COLLECTION))
-                                    .PUT(HttpRequest.BodyPublishers.ofString(spec))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
-            if (created.statusCode() != 200) {
-                stack.close();
-                throw new IllegalStateException("cannot create the collection: " + created.body());
-            }
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            HttpRequest create =
+                    HttpRequest.newBuilder(
+                                    URI.create(
+                                            "http://127.0.0.1:"
+                                                    + server.port()
+                                                    + "/collections/"
+                                                    + COLLECTION))
+                            .PUT(HttpRequest.BodyPublishers.ofString(spec))
+                            .build();
+            // 503 until the server has read the collections topic; the same spec again is a no-op.
+            HttpResponse<String> created;
+            while ((created = stack.client.send(create, HttpResponse.BodyHandlers.ofString()))
+                            .statusCode()
+                    != 200) {
+                if (created.statusCode() != 503 || System.nanoTime() > deadline) {
+                    stack.close();
+                    throw new IllegalStateException(
+                            "cannot create the collection: " + created.body());
+                }
+                Thread.sleep(100);
+            }
             while (stack.get("/collections/" + COLLECTION) != 200) {
                 if (System.nanoTime() > deadline) {
                     stack.close();
