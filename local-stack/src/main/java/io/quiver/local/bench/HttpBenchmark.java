@@ -6,28 +6,16 @@ import io.quiver.index.Metric;
 import io.quiver.index.SearchHits;
 import io.quiver.index.bench.VecFiles;
 import io.quiver.index.hnsw.HnswIndex;
-import io.quiver.query.QueryServer;
-import io.quiver.query.routing.ShardDirectory;
-import io.quiver.query.routing.ShardEndpoint;
-import io.quiver.schemas.Topics;
-import io.quiver.shard.LiveCollection;
-import io.quiver.shard.LiveShard;
 import io.quiver.shard.ShardServer;
-import io.quiver.testkit.EmbeddedKafka;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -180,7 +168,7 @@ public final class HttpBenchmark implements Callable<Integer> {
         log("ef %d: in-process recall@%d %.4f", chosenEf, k, recall);
 
         List<String> rows = new ArrayList<>();
-        try (Stack stack = Stack.start(index, baseVectors, dim, chosenEf)) {
+        try (BenchStack stack = BenchStack.start(index, baseVectors, dim, chosenEf)) {
             byte[][] bodies = bodies(queries, chosenEf);
             double httpRecall = httpRecall(stack, bodies, truth);
             log("recall@%d over HTTP %.4f (same index)", k, httpRecall);
@@ -206,7 +194,7 @@ public final class HttpBenchmark implements Callable<Integer> {
     }
 
     private List<String> oneRun(
-            int run, HnswIndex index, float[][] queries, int ef, Stack stack, byte[][] bodies)
+            int run, HnswIndex index, float[][] queries, int ef, BenchStack stack, byte[][] bodies)
             throws Exception {
         long millis = (long) (seconds * 1000);
         List<String> rows = new ArrayList<>();
@@ -280,7 +268,7 @@ public final class HttpBenchmark implements Callable<Integer> {
         return found / (double) (queries.length * k);
     }
 
-    private double httpRecall(Stack stack, byte[][] bodies, int[][] truth) throws Exception {
+    private double httpRecall(BenchStack stack, byte[][] bodies, int[][] truth) throws Exception {
         int n = Math.min(bodies.length, 1000);
         int found = 0;
         for (int q = 0; q < n; q++) {
@@ -491,149 +479,5 @@ public final class HttpBenchmark implements Callable<Integer> {
 
     private static void log(String format, Object... args) {
         LOG.println("http-bench: " + String.format(Locale.ROOT, format, args));
-    }
-
-    /** The served side: a Kafka broker for the catalog, the shard server, the query server. */
-    private static final class Stack implements AutoCloseable {
-
-        private static final String COLLECTION = "bench";
-
-        private final EmbeddedKafka kafka;
-        private final ShardServer shards;
-        private final QueryServer server;
-        private final HttpClient client =
-                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        private final URI searchUri;
-
-        private Stack(EmbeddedKafka kafka, ShardServer shards, QueryServer server) {
-            this.kafka = kafka;
-            this.shards = shards;
-            this.server = server;
-            this.searchUri =
-                    URI.create(
-                            "http://127.0.0.1:"
-                                    + server.port()
-                                    + "/collections/"
-                                    + COLLECTION
-                                    + "/points/search");
-        }
-
-        static Stack start(HnswIndex index, float[][] vectors, int dim, int ef) throws Exception {
-            log("starting a Kafka broker, the shard server and the query server");
-            EmbeddedKafka kafka = EmbeddedKafka.create().start();
-            Topics topics = new Topics("bench");
-            kafka.createTopic(topics.collections(), 1, Map.of("cleanup.policy", "compact"));
-            kafka.createTopic(topics.upserts(), 1);
-            ShardServer shards = ShardServer.acquire("127.0.0.1", 0);
-            String spec =
-                    "{\"dimension\":"
-                            + dim
-                            + ",\"metric\":\"l2\",\"index\":{\"type\":\"hnsw\",\"ef\":"
-                            + ef
-                            + "}}";
-            LiveShard shard = new LiveShard(0);
-            LiveCollection collection =
-                    new LiveCollection(
-                            COLLECTION, spec.getBytes(StandardCharsets.UTF_8), ef, index);
-            for (int i = 0; i < vectors.length; i++) {
-                collection.putPoint(Integer.toString(i), vectors[i], null);
-            }
-            shard.putCollection(collection);
-            shard.setReady(true);
-            shards.registry().register(shard);
-            QueryServer server =
-                    QueryServer.builder()
-                            .bootstrapServers(kafka.bootstrapServers())
-                            .topicPrefix(topics.prefix())
-                            .shards(1)
-                            .shardDirectory(
-                                    ShardDirectory.fixed(
-                                            1,
-                                            Map.of(
-                                                    0,
-                                                    new ShardEndpoint(
-                                                            shards.host(), shards.port()))))
-                            .port(0)
-                            // Every search must reach the shard: repeated queries would be cache
-                            // hits.
-                            .resultCacheTtlMs(0)
-                            .build()
-                            .start();
-            Stack stack = new Stack(kafka, shards, server);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            HttpRequest create =
-                    HttpRequest.newBuilder(
-                                    URI.create(
-                                            "http://127.0.0.1:"
-                                                    + server.port()
-                                                    + "/collections/"
-                                                    + COLLECTION))
-                            .PUT(HttpRequest.BodyPublishers.ofString(spec))
-                            .build();
-            // 503 until the server has read the collections topic; the same spec again is a no-op.
-            HttpResponse<String> created;
-            while ((created = stack.client.send(create, HttpResponse.BodyHandlers.ofString()))
-                            .statusCode()
-                    != 200) {
-                if (created.statusCode() != 503 || System.nanoTime() > deadline) {
-                    stack.close();
-                    throw new IllegalStateException(
-                            "cannot create the collection: " + created.body());
-                }
-                Thread.sleep(100);
-            }
-            while (stack.get("/collections/" + COLLECTION) != 200) {
-                if (System.nanoTime() > deadline) {
-                    stack.close();
-                    throw new IllegalStateException("the query server did not load the collection");
-                }
-                Thread.sleep(100);
-            }
-            return stack;
-        }
-
-        private int get(String path) throws Exception {
-            return client.send(
-                            HttpRequest.newBuilder(
-                                            URI.create("http://127.0.0.1:" + server.port() + path))
-                                    .build(),
-                            HttpResponse.BodyHandlers.discarding())
-                    .statusCode();
-        }
-
-        private HttpRequest request(byte[] body) {
-            return HttpRequest.newBuilder(searchUri)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                    .build();
-        }
-
-        /** One search; its answer body, failing unless 200 and complete. */
-        byte[] search(byte[] body) throws Exception {
-            return check(client.send(request(body), HttpResponse.BodyHandlers.ofByteArray()));
-        }
-
-        CompletableFuture<byte[]> searchAsync(byte[] body) {
-            return client.sendAsync(request(body), HttpResponse.BodyHandlers.ofByteArray())
-                    .thenApply(Stack::check);
-        }
-
-        private static byte[] check(HttpResponse<byte[]> r) {
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException(
-                        "search answered "
-                                + r.statusCode()
-                                + ": "
-                                + new String(r.body(), StandardCharsets.UTF_8));
-            }
-            return r.body();
-        }
-
-        @Override
-        public void close() {
-            server.close();
-            ShardServer.release();
-            kafka.close();
-        }
     }
 }
