@@ -1,7 +1,11 @@
 package io.quiver.shard;
 
+import io.quiver.index.Metric;
+import io.quiver.index.SearchHits;
 import io.quiver.index.VectorIndex;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -82,6 +86,44 @@ public final class LiveCollection {
     public Predicate<String> passing(PayloadFilter filter) {
         return id -> filter.test(payload(id));
     }
+
+    /**
+     * The exact top {@code k} for {@code query}: every live point whose payload passes {@code
+     * filter} (all when null) scored with its float32 vector as written, in the index's metric
+     * ({@link Metric#score}'s units), best first, ties by id. O(points × dimension); the index is
+     * not used, so the answer does not depend on its parameters or on quantization.
+     */
+    public SearchHits exactSearch(float[] query, int k, PayloadFilter filter) {
+        Metric metric = index.metric();
+        // Worst kept hit at the head, so a better one replaces it in O(log k).
+        Comparator<Scored> better =
+                metric.higherIsBetter()
+                        ? Comparator.comparingDouble(Scored::score)
+                        : Comparator.comparingDouble((Scored h) -> -h.score());
+        PriorityQueue<Scored> top =
+                new PriorityQueue<>(
+                        k + 1, better.thenComparing(Scored::id, Comparator.reverseOrder()));
+        for (Map.Entry<String, Point> e : points.entrySet()) {
+            Point p = e.getValue();
+            if (filter != null && !filter.test(p.payload())) {
+                continue;
+            }
+            top.add(new Scored(e.getKey(), ExactScores.score(metric, query, p.vector())));
+            if (top.size() > k) {
+                top.poll();
+            }
+        }
+        String[] ids = new String[top.size()];
+        float[] scores = new float[top.size()];
+        for (int i = ids.length - 1; i >= 0; i--) {
+            Scored h = top.poll();
+            ids[i] = h.id();
+            scores[i] = h.score();
+        }
+        return new SearchHits(ids, scores);
+    }
+
+    private record Scored(String id, float score) {}
 
     /**
      * The exact number of live points whose payload passes {@code filter} (every point when null).

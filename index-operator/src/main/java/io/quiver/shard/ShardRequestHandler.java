@@ -10,17 +10,22 @@ import io.quiver.schemas.rpc.CountRequest;
 import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.RpcCodec;
 import io.quiver.schemas.rpc.RpcFormatException;
+import io.quiver.schemas.rpc.SearchBatchRequest;
+import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads one shard RPC frame body (the length prefix already stripped), hands searches to the {@link
- * ShardSearcher} and point lookups and counts to its {@link ShardLookups}, and writes the answer. A
- * frame it cannot read is answered with an ERROR frame and the connection stays open; only a frame
- * over the size limit closes it, because the stream cannot be resynchronized after one.
+ * Reads one shard RPC frame body (the length prefix already stripped), hands searches (single or
+ * batched) to the {@link ShardSearcher} and point lookups and counts to its {@link ShardLookups},
+ * and writes the answer. A frame it cannot read is answered with an ERROR frame and the connection
+ * stays open; only a frame over the size limit closes it, because the stream cannot be
+ * resynchronized after one.
  */
 final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
@@ -45,6 +50,8 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
         Channel channel = ctx.channel();
         if (message instanceof SearchRequest search) {
             searcher.submit(search, response -> write(channel, response));
+        } else if (message instanceof SearchBatchRequest batch) {
+            submitBatch(channel, batch);
         } else if (message instanceof GetPointRequest get) {
             searcher.lookups()
                     .submit(
@@ -67,9 +74,37 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
             writeError(
                     channel,
                     requestId,
-                    "a shard server only accepts SEARCH, GET and COUNT messages, got "
+                    "a shard server only accepts SEARCH, SEARCH_BATCH, GET and COUNT messages, got "
                             + message.getClass().getSimpleName(),
                     false);
+        }
+    }
+
+    /**
+     * Runs every search of the batch on the search pool, concurrently, and writes one answer once
+     * the last has finished (each within its own timeout).
+     */
+    private void submitBatch(Channel channel, SearchBatchRequest batch) {
+        int n = batch.searches().size();
+        SearchResponse[] responses = new SearchResponse[n];
+        AtomicInteger left = new AtomicInteger(n);
+        for (int i = 0; i < n; i++) {
+            int slot = i;
+            searcher.submit(
+                    batch.searches().get(i),
+                    response -> {
+                        responses[slot] = response;
+                        // The decrement publishes the slot to the thread that writes the answer.
+                        if (left.decrementAndGet() == 0) {
+                            SearchBatchResponse answer =
+                                    new SearchBatchResponse(
+                                            batch.requestId(), Arrays.asList(responses));
+                            write(
+                                    channel,
+                                    batch.requestId(),
+                                    out -> RpcCodec.writeBatchResponse(answer, out));
+                        }
+                    });
         }
     }
 

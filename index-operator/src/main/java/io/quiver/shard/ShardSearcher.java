@@ -188,13 +188,15 @@ public final class ShardSearcher {
             int ef = request.ef() > 0 ? request.ef() : collection.defaultEf();
             long started = System.nanoTime();
             SearchHits hits =
-                    collection
-                            .index()
-                            .search(
-                                    request.vector(),
-                                    request.k(),
-                                    ef,
-                                    filter == null ? null : collection.passing(filter));
+                    request.exactSearch()
+                            ? collection.exactSearch(request.vector(), request.k(), filter)
+                            : collection
+                                    .index()
+                                    .search(
+                                            request.vector(),
+                                            request.k(),
+                                            ef,
+                                            filter == null ? null : collection.passing(filter));
             shard.countSearch(System.nanoTime() - started);
             String[] ids = new String[hits.size()];
             float[] scores = new float[hits.size()];
@@ -208,7 +210,7 @@ public final class ShardSearcher {
                     vectors[i] = collection.vector(ids[i]);
                 }
             }
-            if (request.exactScores()) {
+            if (request.exactScores() && !request.exactSearch()) {
                 rescore(collection, request.vector(), ids, scores, payloads, vectors);
             }
             return new ShardResult(

@@ -11,6 +11,8 @@ import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.RpcCodec;
 import io.quiver.schemas.rpc.RpcError;
+import io.quiver.schemas.rpc.SearchBatchRequest;
+import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.ShardResult;
@@ -155,7 +157,8 @@ class ShardRequestHandlerTest {
         RpcCodec.writeError(12, "not a request", body);
         channel.writeInbound(framed(body));
         RpcError error = (RpcError) readFrame();
-        assertThat(error.message()).contains("only accepts SEARCH, GET and COUNT messages");
+        assertThat(error.message())
+                .contains("only accepts SEARCH, SEARCH_BATCH, GET and COUNT messages");
         assertThat(error.requestId()).isEqualTo(12);
     }
 
@@ -249,6 +252,27 @@ class ShardRequestHandlerTest {
         assertThat(r.vectors()[0]).containsExactly(1f, 0f);
         assertThat(r.vectors()[1]).containsExactly(0f, 0f);
         assertThat(r.payloads()[1]).isNull();
+    }
+
+    @Test
+    void answersABatchOfSearchesInOneFrameInTheOrderAsked() {
+        SearchRequest first = request(new int[] {ShardFixtures.SHARD}, "docs", 1);
+        SearchRequest second = request(new int[] {ShardFixtures.SHARD, 5}, "docs", 2);
+        SearchRequest third = request(new int[] {ShardFixtures.SHARD}, "nope", 2);
+        ByteBuf body = Unpooled.buffer();
+        RpcCodec.writeBatch(new SearchBatchRequest(21, List.of(first, second, third)), body);
+        channel.writeInbound(framed(body));
+        SearchBatchResponse batch = (SearchBatchResponse) readFrame();
+        assertThat(batch.requestId()).isEqualTo(21);
+        assertThat(batch.responses()).hasSize(3);
+        assertThat(batch.responses().get(0).shards().get(0).ids()).containsExactly("a");
+        assertThat(batch.responses().get(1).shards())
+                .extracting(ShardResult::status)
+                .containsExactly(Status.OK, Status.NOT_HERE);
+        assertThat(batch.responses().get(1).shards().get(0).ids()).containsExactly("a", "b");
+        assertThat(batch.responses().get(2).shards().get(0).status())
+                .isEqualTo(Status.UNKNOWN_COLLECTION);
+        assertThat((Object) channel.readOutbound()).isNull();
     }
 
     private GetPointResponse get(String collection, int shard, String id) {

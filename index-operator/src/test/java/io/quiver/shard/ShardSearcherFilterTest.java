@@ -1,9 +1,13 @@
 package io.quiver.shard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.quiver.index.Metric;
+import io.quiver.index.VectorIndex;
 import io.quiver.index.flat.FlatIndex;
+import io.quiver.index.hnsw.HnswIndex;
+import io.quiver.index.hnsw.Storage;
 import io.quiver.schemas.routing.ShardKeys;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
@@ -15,6 +19,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -22,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Filtered searches through the shard searcher over a real registry of several shards equal the
- * brute-force filtered top-k, from every point passing down to 0.1 % of them and none.
+ * brute-force filtered top-k, from every point passing down to 0.1 % of them and none; exact
+ * searches ({@code params.exact}) do so on an approximate int8 HNSW index too.
  */
 class ShardSearcherFilterTest {
 
@@ -37,30 +43,47 @@ class ShardSearcherFilterTest {
     private record Point(String id, float[] vector, int bucket, String color, boolean even) {}
 
     private static final List<Point> POINTS_LIST = new ArrayList<>();
-    private static final ShardRegistry REGISTRY = new ShardRegistry();
+    private static final ShardRegistry REGISTRY;
+
+    /**
+     * The same points in int8 HNSW indexes with a tiny graph: searched through the index they miss
+     * neighbours, so only an exact search can equal brute force.
+     */
+    private static final ShardRegistry HNSW_REGISTRY;
 
     static {
         Random random = new Random(SEED);
+        for (int i = 0; i < POINTS; i++) {
+            float[] v = new float[DIM];
+            for (int d = 0; d < DIM; d++) {
+                v[d] = (float) random.nextGaussian();
+            }
+            POINTS_LIST.add(
+                    new Point(
+                            "p" + i, v, i % 1000, COLORS[random.nextInt(4)], random.nextBoolean()));
+        }
+        REGISTRY = registry(() -> new FlatIndex(DIM, Metric.L2));
+        HNSW_REGISTRY =
+                registry(
+                        () ->
+                                HnswIndex.builder(DIM, Metric.L2)
+                                        .m(4)
+                                        .efConstruction(8)
+                                        .storage(Storage.INT8)
+                                        .seed(SEED)
+                                        .build());
+    }
+
+    private static ShardRegistry registry(Supplier<VectorIndex> indexes) {
         ShardKeys keys = new ShardKeys(SHARDS, 128);
         LiveShard[] shards = new LiveShard[SHARDS];
         for (int s = 0; s < SHARDS; s++) {
             shards[s] = new LiveShard(s);
             shards[s].putCollection(
                     new LiveCollection(
-                            "docs",
-                            "{}".getBytes(StandardCharsets.UTF_8),
-                            64,
-                            new FlatIndex(DIM, Metric.L2)));
+                            "docs", "{}".getBytes(StandardCharsets.UTF_8), 64, indexes.get()));
         }
-        for (int i = 0; i < POINTS; i++) {
-            float[] v = new float[DIM];
-            for (int d = 0; d < DIM; d++) {
-                v[d] = (float) random.nextGaussian();
-            }
-            Point p =
-                    new Point(
-                            "p" + i, v, i % 1000, COLORS[random.nextInt(4)], random.nextBoolean());
-            POINTS_LIST.add(p);
+        for (Point p : POINTS_LIST) {
             String payload =
                     "{\"bucket\":"
                             + p.bucket
@@ -75,12 +98,14 @@ class ShardSearcherFilterTest {
                             + "],\"note\":{\"bucket\":-1}}";
             shards[keys.shardOf("docs", p.id)]
                     .collection("docs")
-                    .upsert(p.id, v, payload.getBytes(StandardCharsets.UTF_8));
+                    .upsert(p.id, p.vector, payload.getBytes(StandardCharsets.UTF_8));
         }
+        ShardRegistry registry = new ShardRegistry();
         for (LiveShard s : shards) {
             s.setReady(true);
-            REGISTRY.register(s);
+            registry.register(s);
         }
+        return registry;
     }
 
     static List<Arguments> filters() {
@@ -133,6 +158,73 @@ class ShardSearcherFilterTest {
                     .as("seed %d, query %d, %s", SEED, q, share)
                     .isEqualTo(bruteForce(query, truth));
         }
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("filters")
+    void exactSearchOnAnApproximateIndexEqualsBruteForce(
+            String filter, String share, Predicate<Point> truth) {
+        ShardSearcher searcher = new ShardSearcher(HNSW_REGISTRY, Runnable::run, null);
+        Random random = new Random(SEED + share.hashCode());
+        for (int q = 0; q < 20; q++) {
+            float[] query = new float[DIM];
+            for (int d = 0; d < DIM; d++) {
+                query[d] = (float) random.nextGaussian();
+            }
+            SearchResponse response = searcher.answer(request(query, filter).withExactSearch(true));
+            assertThat(merged(response))
+                    .as("seed %d, query %d, %s", SEED, q, share)
+                    .isEqualTo(bruteForce(query, truth));
+        }
+    }
+
+    @Test
+    void exactSearchScoresAreEuclideanDistancesOfTheVectorsAsWritten() {
+        ShardSearcher searcher = new ShardSearcher(HNSW_REGISTRY, Runnable::run, null);
+        Point target = POINTS_LIST.get(123);
+        SearchResponse response =
+                searcher.answer(request(target.vector, "{}").withExactSearch(true));
+        List<String> best = merged(response);
+        assertThat(best.get(0)).isEqualTo(target.id);
+        for (ShardResult r : response.shards()) {
+            for (int i = 0; i < r.size(); i++) {
+                Point p = POINTS_LIST.get(Integer.parseInt(r.ids()[i].substring(1)));
+                assertThat(r.scores()[i])
+                        .isCloseTo(
+                                (float) Math.sqrt(squareDistance(p.vector, target.vector)),
+                                within(1e-5f));
+            }
+        }
+    }
+
+    @Test
+    void theTinyGraphAloneMissesNeighboursSoTheExactTestsMeanSomething() {
+        ShardSearcher searcher = new ShardSearcher(HNSW_REGISTRY, Runnable::run, null);
+        Random random = new Random(SEED);
+        int differing = 0;
+        for (int q = 0; q < 20; q++) {
+            float[] query = new float[DIM];
+            for (int d = 0; d < DIM; d++) {
+                query[d] = (float) random.nextGaussian();
+            }
+            SearchRequest approximate =
+                    new SearchRequest(
+                            1,
+                            "docs",
+                            new int[] {0, 1, 2, 3},
+                            K,
+                            1,
+                            false,
+                            query,
+                            1_000,
+                            null,
+                            null,
+                            null);
+            if (!merged(searcher.answer(approximate)).equals(bruteForce(query, p -> true))) {
+                differing++;
+            }
+        }
+        assertThat(differing).isPositive();
     }
 
     @Test

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.quiver.job.JobOptions;
-import io.quiver.job.testing.FlinkTestCluster;
 import io.quiver.query.QueryServer;
 import io.quiver.schemas.DeadLetterHeaders;
 import io.quiver.schemas.Topics;
@@ -31,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -54,64 +51,23 @@ class QuiverEndToEndITCase {
 
     @TempDir static Path tmp;
 
+    private static TestStack stack;
     private static io.quiver.testkit.EmbeddedKafka kafka;
-    private static FlinkTestCluster cluster;
-    private static JobClient job;
     private static QueryServer server;
     private static final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void startStack() throws Exception {
-        kafka = io.quiver.testkit.EmbeddedKafka.create().start();
-        kafka.createTopic(TOPICS.upserts(), 4);
-        kafka.createTopic(TOPICS.collections(), 1, Map.of("cleanup.policy", "compact"));
-        kafka.createTopic(TOPICS.deadLetters(), 1);
-        cluster = FlinkTestCluster.start(tmp, 2);
-        job =
-                cluster.submit(
-                        JobOptions.builder()
-                                .bootstrapServers(kafka.bootstrapServers())
-                                .topicPrefix(TOPICS.prefix())
-                                .shards(SHARDS)
-                                .parallelism(2)
-                                .jobName("quiver-e2e")
-                                .checkpointInterval(Duration.ofSeconds(5))
-                                .unknownCollectionGrace(Duration.ofSeconds(2))
-                                .build(),
-                        null);
-        server =
-                QueryServer.builder()
-                        .host("127.0.0.1")
-                        .port(0)
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .topicPrefix(TOPICS.prefix())
-                        .shards(SHARDS)
-                        .flinkRestUrl(cluster.restUrl())
-                        .jobName("quiver-e2e")
-                        .queryableStateProxy("127.0.0.1:" + cluster.queryableStateProxyPort())
-                        .requestTimeoutMs(20_000)
-                        .directoryRefreshMs(500)
-                        .build()
-                        .start();
-        await().atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(250))
-                .until(() -> call("GET", "/readyz", null).statusCode() == 200);
+        stack = TestStack.start(tmp, TOPICS, SHARDS, "quiver-e2e", 20_000);
+        kafka = stack.kafka;
+        server = stack.server;
     }
 
     @AfterAll
     static void stopStack() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-        if (job != null) {
-            job.cancel().get();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (stack != null) {
+            stack.close();
         }
     }
 

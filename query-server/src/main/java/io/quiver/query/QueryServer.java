@@ -28,6 +28,7 @@ import io.quiver.query.routing.QueryableStateLookup;
 import io.quiver.query.routing.QueryableStateShardDirectory;
 import io.quiver.query.routing.ShardDirectory;
 import io.quiver.query.routing.ShardEndpoint;
+import io.quiver.query.rpc.CircuitBreakingShardClient;
 import io.quiver.query.rpc.NettyShardClient;
 import io.quiver.query.rpc.ShardClient;
 import io.quiver.query.search.FanOutSearcher;
@@ -137,7 +138,11 @@ public final class QueryServer implements AutoCloseable {
         ShardClient client =
                 track(
                         new MeteredShardClient(
-                                new NettyShardClient(workerGroup, config.connectionsPerShardServer),
+                                new CircuitBreakingShardClient(
+                                        new NettyShardClient(
+                                                workerGroup, config.connectionsPerShardServer),
+                                        metrics,
+                                        Duration.ofMillis(config.shardCircuitOpenMs)),
                                 metrics));
         CatalogReader reader = track(new CatalogReader(kafka, topics.collections(), catalog));
         KafkaEndOffsets endOffsets = track(new KafkaEndOffsets(kafka));
@@ -294,6 +299,8 @@ public final class QueryServer implements AutoCloseable {
         private int statusStaleMs = 5000;
         private int ioThreads = 0;
         private int connectionsPerShardServer = NettyShardClient.DEFAULT_CONNECTIONS_PER_ENDPOINT;
+        private int shardCircuitOpenMs =
+                (int) CircuitBreakingShardClient.DEFAULT_OPEN_DURATION.toMillis();
         private int resultCacheTtlMs = (int) CachingSearcher.DEFAULT_TTL.toMillis();
         private long resultCacheMaxBytes = CachingSearcher.DEFAULT_MAX_BYTES;
         private ShardDirectory shardDirectory;
@@ -312,6 +319,15 @@ public final class QueryServer implements AutoCloseable {
          */
         public Builder resultCacheTtlMs(int resultCacheTtlMs) {
             this.resultCacheTtlMs = resultCacheTtlMs;
+            return this;
+        }
+
+        /**
+         * How long a shard server's circuit breaker stays open, answering its shards as missing at
+         * once, before probing it again (default 5000 ms).
+         */
+        public Builder shardCircuitOpenMs(int shardCircuitOpenMs) {
+            this.shardCircuitOpenMs = shardCircuitOpenMs;
             return this;
         }
 
@@ -506,6 +522,9 @@ public final class QueryServer implements AutoCloseable {
                                 + " shards but shards is "
                                 + shards);
             }
+            require(
+                    shardCircuitOpenMs >= 1 && shardCircuitOpenMs <= 600_000,
+                    "shard circuit open time must be 1-600000 ms, got " + shardCircuitOpenMs);
             require(
                     maxBodyBytes >= 1024,
                     "max body bytes must be at least 1024, got " + maxBodyBytes);

@@ -127,6 +127,13 @@ public final class QueryServerMain implements Callable<Integer> {
     int cacheTtlMs;
 
     @Option(
+            names = "--shard-circuit-open-ms",
+            defaultValue = "5000",
+            description =
+                    "How long a shard server that keeps timing out or refusing connections is skipped (its shards answered as missing) before it is probed again. Default: ${DEFAULT-VALUE}.")
+    int shardCircuitOpenMs;
+
+    @Option(
             names = "--cache-max-bytes",
             defaultValue = "" + CachingSearcher.DEFAULT_MAX_BYTES,
             description =
@@ -257,6 +264,7 @@ public final class QueryServerMain implements Callable<Integer> {
                         .requestTimeoutMs(requestTimeoutMs)
                         .resultCacheTtlMs(cacheTtlMs)
                         .resultCacheMaxBytes(cacheMaxBytes)
+                        .shardCircuitOpenMs(shardCircuitOpenMs)
                         .directoryRefreshMs(directoryRefreshMs)
                         .statusStaleMs(statusStaleMs)
                         .ioThreads(ioThreads)

@@ -45,6 +45,8 @@ class QueryServerBuilderTest {
                 .hasMessageContaining("must exceed the directory refresh");
         assertThatThrownBy(() -> valid().connectionsPerShardServer(0).build())
                 .hasMessage("connections per shard server must be 1-64, got 0");
+        assertThatThrownBy(() -> valid().shardCircuitOpenMs(0).build())
+                .hasMessage("shard circuit open time must be 1-600000 ms, got 0");
     }
 
     @Test

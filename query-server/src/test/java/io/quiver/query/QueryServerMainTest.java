@@ -36,6 +36,7 @@ class QueryServerMainTest {
                 .contains("--max-body-bytes")
                 .contains("--max-batch-points")
                 .contains("--request-timeout-ms")
+                .contains("--shard-circuit-open-ms")
                 .contains("Default: 128")
                 .contains("Default: 1000");
     }

@@ -9,6 +9,8 @@ import io.quiver.query.search.SearchQuery;
 import io.quiver.query.search.Searcher;
 import io.quiver.schemas.avro.CollectionSpec;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,6 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       push out popular ones. Session and strong searches always go to the shards: a cached answer
  *       could predate the writes they must see. Within the TTL an eventual search may miss writes
  *       made after the cached answer; that is what {@code eventual} allows.
+ *   <li><b>Batches</b> ({@link #searchBatch}): each search is looked up in the cache; the others go
+ *       to the shards together, as one batch, and are not coalesced with single searches in flight.
  * </ul>
  */
 public final class CachingSearcher implements Searcher {
@@ -110,6 +114,50 @@ public final class CachingSearcher implements Searcher {
                     }
                 });
         return mine;
+    }
+
+    @Override
+    public CompletableFuture<List<SearchOutcome>> searchBatch(
+            CollectionSpec spec, List<SearchQuery> queries) {
+        SearchOutcome[] outcomes = new SearchOutcome[queries.size()];
+        List<Integer> asked = new ArrayList<>();
+        List<SearchQuery> toAsk = new ArrayList<>();
+        for (int i = 0; i < queries.size(); i++) {
+            SearchQuery q = queries.get(i);
+            if (cache != null && q.requiredOffsets().isEmpty()) {
+                SearchOutcome hit = cache.getIfPresent(new SearchKey(spec, q));
+                metrics.cacheLookup(hit != null);
+                if (hit != null) {
+                    outcomes[i] = hit;
+                    continue;
+                }
+            }
+            asked.add(i);
+            toAsk.add(q);
+        }
+        if (toAsk.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of(outcomes));
+        }
+        CompletableFuture<List<SearchOutcome>> started;
+        try {
+            started = delegate.searchBatch(spec, toAsk);
+        } catch (RuntimeException e) {
+            started = CompletableFuture.failedFuture(e);
+        }
+        return started.thenApply(
+                answered -> {
+                    for (int j = 0; j < answered.size(); j++) {
+                        SearchQuery q = toAsk.get(j);
+                        SearchOutcome outcome = answered.get(j);
+                        if (outcome.partial()) {
+                            metrics.partialAnswer();
+                        } else if (cache != null && q.requiredOffsets().isEmpty()) {
+                            cache.put(new SearchKey(spec, q), outcome);
+                        }
+                        outcomes[asked.get(j)] = outcome;
+                    }
+                    return List.of(outcomes);
+                });
     }
 
     /** Entries in the cache now, for tests and metrics. */

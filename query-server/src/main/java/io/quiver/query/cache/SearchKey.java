@@ -23,6 +23,7 @@ final class SearchKey {
     private final boolean withPayload;
     private final boolean withVector;
     private final boolean exactScores;
+    private final boolean exact;
     private final Float scoreThreshold;
     private final Map<Integer, Long> requiredOffsets;
     private final Filter filter;
@@ -38,6 +39,7 @@ final class SearchKey {
         this.withPayload = q.withPayload();
         this.withVector = q.withVector();
         this.exactScores = q.exactScores();
+        this.exact = q.exact();
         this.scoreThreshold = q.scoreThreshold();
         this.requiredOffsets = q.requiredOffsets();
         this.filter = q.filter();
@@ -51,6 +53,7 @@ final class SearchKey {
                                         withPayload,
                                         withVector,
                                         exactScores,
+                                        exact,
                                         scoreThreshold,
                                         requiredOffsets,
                                         filter)
@@ -78,6 +81,7 @@ final class SearchKey {
                 && withPayload == k.withPayload
                 && withVector == k.withVector
                 && exactScores == k.exactScores
+                && exact == k.exact
                 && createdAtMs == k.createdAtMs
                 && collection.equals(k.collection)
                 && Arrays.equals(vector, k.vector)

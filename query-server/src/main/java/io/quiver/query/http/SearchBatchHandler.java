@@ -19,9 +19,10 @@ import java.util.concurrent.CompletableFuture;
  * every search of the batch.
  *
  * <p>Every element is validated before anything runs; an invalid one fails the whole batch with its
- * index in the message ({@code searches[2]: 'limit' must be ...}). The searches then run
- * concurrently, each as its own fan-out (one shard RPC per shard server per search); a search that
- * fails (503, 504) fails the batch.
+ * index in the message ({@code searches[2]: 'limit' must be ...}). The searches then go to the
+ * shards together: one shard RPC per shard server for the whole batch, answered when the slowest
+ * search is (each keeps its own timeout for the shards' consistency waits); a search that fails
+ * (503, 504) fails the batch.
  */
 final class SearchBatchHandler implements RouteHandler {
 
@@ -60,12 +61,7 @@ final class SearchBatchHandler implements RouteHandler {
         for (int i = 0; i < searches.size(); i++) {
             prepared.add(prepare(searches.get(i), spec, "searches[" + i + "]"));
         }
-        List<CompletableFuture<SearchHandler.Ranked>> running = new ArrayList<>(prepared.size());
-        for (SearchHandler.Prepared p : prepared) {
-            running.add(search.run(spec, p));
-        }
-        return CompletableFuture.allOf(running.toArray(new CompletableFuture<?>[0]))
-                .thenApply(ignored -> answer(call, prepared, running));
+        return search.runBatch(spec, prepared).thenApply(ranked -> answer(call, prepared, ranked));
     }
 
     private SearchHandler.Prepared prepare(JsonNode node, CollectionSpec spec, String where) {
@@ -84,7 +80,7 @@ final class SearchBatchHandler implements RouteHandler {
     private static HttpAnswer answer(
             HttpCall call,
             List<SearchHandler.Prepared> prepared,
-            List<CompletableFuture<SearchHandler.Ranked>> outcomes) {
+            List<SearchHandler.Ranked> outcomes) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("status", "ok");
         body.put("time_ms", call.millisSinceStart());
@@ -93,7 +89,7 @@ final class SearchBatchHandler implements RouteHandler {
         ArrayNode reasons = Json.MAPPER.createArrayNode();
         TreeSet<Integer> missing = new TreeSet<>();
         for (int i = 0; i < prepared.size(); i++) {
-            SearchHandler.Ranked ranked = outcomes.get(i).join();
+            SearchHandler.Ranked ranked = outcomes.get(i);
             result.add(SearchHandler.hits(prepared.get(i).query(), ranked));
             reranked.add(ranked.reranked());
             if (ranked.reranked()) {

@@ -23,6 +23,7 @@ import io.quiver.schemas.record.InvalidRecordException;
 import io.quiver.schemas.record.RecordValidator;
 import io.quiver.schemas.record.UpsertCodec;
 import io.quiver.schemas.routing.OffsetToken;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +38,14 @@ import java.util.concurrent.CompletableFuture;
  * best hits; {@code offset + limit} at most {@value Limits#MAX_SEARCH_LIMIT}, since every shard is
  * asked for that many), {@code with_payload} and {@code with_vector} (default false), {@code
  * params.hnsw_ef} (1 to {@value CollectionSpecs#MAX_EF}, default: the collection's {@code ef}),
- * {@code score_threshold} (drop worse hits), {@code timeout_ms} (default: the server's request
- * timeout), {@code consistency} ({@code eventual}, {@code session} with {@code token}, or {@code
- * strong}; default: the collection's {@code default_consistency}, see {@link ReadConsistency}),
- * {@code filter} (Qdrant's {@code must}/{@code should}/{@code must_not} over payload fields, see
- * {@link Filters}; evaluated exactly inside the shards). A session or strong search whose shards
- * cannot catch up in time is 504.
+ * {@code params.exact} (default false: true scans every point of every shard for the exact top-k
+ * instead of searching the index, at O(points × dimension) per shard), {@code score_threshold}
+ * (drop worse hits), {@code timeout_ms} (default: the server's request timeout), {@code
+ * consistency} ({@code eventual}, {@code session} with {@code token}, or {@code strong}; default:
+ * the collection's {@code default_consistency}, see {@link ReadConsistency}), {@code filter}
+ * (Qdrant's {@code must}/{@code should}/{@code must_not} over payload fields, see {@link Filters};
+ * evaluated exactly inside the shards). A session or strong search whose shards cannot catch up in
+ * time is 504.
  *
  * <p>Answer: {@code
  * {"status":"ok","time_ms":1.8,"result":[{"id":"a1","score":0.97,"payload":{..}}],
@@ -68,7 +71,7 @@ final class SearchHandler implements RouteHandler {
                     "offset",
                     "with_vector",
                     "rerank");
-    private static final Set<String> PARAMS_FIELDS = Set.of("hnsw_ef");
+    private static final Set<String> PARAMS_FIELDS = Set.of("hnsw_ef", "exact");
 
     private final QueryServices services;
 
@@ -157,6 +160,58 @@ final class SearchHandler implements RouteHandler {
                 .thenCompose(outcome -> rerank(search, outcome));
     }
 
+    /**
+     * Runs prepared searches of one collection together, as {@link #run} does each: the end offsets
+     * are read once for all strong ones, the searches go to the shards as one batch (one shard RPC
+     * per shard server), then each is checked and reranked on its own. Fails as the first failing
+     * search would.
+     */
+    CompletableFuture<List<Ranked>> runBatch(CollectionSpec spec, List<Prepared> searches) {
+        boolean strong = false;
+        int timeoutMs = 0;
+        for (Prepared p : searches) {
+            strong |= p.consistency() == ReadConsistency.STRONG;
+            timeoutMs = Math.max(timeoutMs, p.query().timeoutMs());
+        }
+        CompletableFuture<Map<Integer, Long>> endOffsets =
+                !strong
+                        ? CompletableFuture.completedFuture(Map.of())
+                        : WriteFutures.bounded(
+                                services.endOffsets().lastOffsets(services.topics().upserts()),
+                                timeoutMs,
+                                "reading the upserts topic's end offsets");
+        return endOffsets.thenCompose(
+                offsets -> {
+                    List<SearchQuery> queries = new ArrayList<>(searches.size());
+                    for (Prepared p : searches) {
+                        SearchQuery q = p.fanOut();
+                        queries.add(
+                                p.consistency() == ReadConsistency.STRONG
+                                        ? q.withRequiredOffsets(offsets)
+                                        : q);
+                    }
+                    return services.searcher()
+                            .searchBatch(spec, queries)
+                            .thenCompose(outcomes -> rankAll(searches, queries, outcomes));
+                });
+    }
+
+    private CompletableFuture<List<Ranked>> rankAll(
+            List<Prepared> searches, List<SearchQuery> queries, List<SearchOutcome> outcomes) {
+        List<CompletableFuture<Ranked>> ranked = new ArrayList<>(searches.size());
+        for (int i = 0; i < searches.size(); i++) {
+            Prepared p = searches.get(i);
+            ranked.add(rerank(p, check(queries.get(i), p.consistency(), outcomes.get(i))));
+        }
+        return CompletableFuture.allOf(ranked.toArray(new CompletableFuture<?>[0]))
+                .thenApply(
+                        ignored -> {
+                            List<Ranked> out = new ArrayList<>(ranked.size());
+                            ranked.forEach(f -> out.add(f.join()));
+                            return out;
+                        });
+    }
+
     private CompletableFuture<Ranked> rerank(Prepared search, SearchOutcome outcome) {
         if (!search.rerank().active()) {
             float[] none = new float[outcome.hits().size()];
@@ -238,6 +293,7 @@ final class SearchHandler implements RouteHandler {
         boolean withPayload = JsonBodies.booleanField(body, "with_payload", false);
         boolean withVector = JsonBodies.booleanField(body, "with_vector", false);
         int ef = 0;
+        boolean exact = false;
         JsonNode params = body.get("params");
         if (params != null && !params.isNull()) {
             if (!params.isObject()) {
@@ -252,6 +308,13 @@ final class SearchHandler implements RouteHandler {
                                 + CollectionSpecs.MAX_EF
                                 + ", got "
                                 + ef);
+            }
+            JsonNode e = params.get("exact");
+            if (e != null && !e.isNull()) {
+                if (!e.isBoolean()) {
+                    throw JsonBodies.wrongType("params.exact", "true or false", e);
+                }
+                exact = e.booleanValue();
             }
         }
         Float threshold = JsonBodies.floatField(body, "score_threshold");
@@ -276,7 +339,9 @@ final class SearchHandler implements RouteHandler {
                 threshold,
                 timeoutMs,
                 Map.of(),
-                filter(body.get("filter")));
+                filter(body.get("filter")),
+                false,
+                exact);
     }
 
     /** The validated filter, or null for none; 400 when malformed, 422 when it breaks a rule. */

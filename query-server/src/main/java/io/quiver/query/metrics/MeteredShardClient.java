@@ -1,6 +1,7 @@
 package io.quiver.query.metrics;
 
 import io.quiver.query.routing.ShardEndpoint;
+import io.quiver.query.rpc.ShardCircuitOpenException;
 import io.quiver.query.rpc.ShardClient;
 import io.quiver.query.rpc.ShardConnectionException;
 import io.quiver.query.rpc.ShardTimeoutException;
@@ -8,6 +9,8 @@ import io.quiver.schemas.rpc.CountRequest;
 import io.quiver.schemas.rpc.CountResponse;
 import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.GetPointResponse;
+import io.quiver.schemas.rpc.SearchBatchRequest;
+import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +31,12 @@ public final class MeteredShardClient implements ShardClient {
     public CompletableFuture<SearchResponse> search(
             ShardEndpoint endpoint, SearchRequest request, long timeoutMs) {
         return timed("search", () -> delegate.search(endpoint, request, timeoutMs));
+    }
+
+    @Override
+    public CompletableFuture<SearchBatchResponse> searchBatch(
+            ShardEndpoint endpoint, SearchBatchRequest request, long timeoutMs) {
+        return timed("search_batch", () -> delegate.searchBatch(endpoint, request, timeoutMs));
     }
 
     @Override
@@ -66,6 +75,9 @@ public final class MeteredShardClient implements ShardClient {
         }
         if (cause instanceof ShardConnectionException) {
             return "connection";
+        }
+        if (cause instanceof ShardCircuitOpenException) {
+            return "circuit_open";
         }
         return "error";
     }

@@ -1,11 +1,15 @@
 package io.quiver.query.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The query server's metrics, in one Prometheus registry scraped at {@code GET /metrics}:
@@ -19,8 +23,13 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code quiver_search_coalesced_total}: searches answered by an identical one in flight;
  *   <li>{@code quiver_search_partial_total}: fan-outs that answered without some shards;
  *   <li>{@code quiver_shard_rpc_seconds} (histogram): tags {@code type} = {@code search}|{@code
- *       get}|{@code count} and {@code outcome} = {@code ok}|{@code timeout}|{@code
- *       connection}|{@code error}; errors are the non-ok outcomes;
+ *       search_batch}|{@code get}|{@code count} and {@code outcome} = {@code ok}|{@code
+ *       timeout}|{@code connection}|{@code circuit_open}|{@code error}; errors are the non-ok
+ *       outcomes;
+ *   <li>{@code quiver_shard_circuit_open} (gauge), tag {@code endpoint}: 1 while the circuit
+ *       breaker of that shard server is open (its shards answered as missing at once), else 0;
+ *   <li>{@code quiver_shard_circuit_rejected_total}: shard RPCs not sent because the breaker was
+ *       open;
  *   <li>{@code quiver_rerank_total}: searches that asked a reranker, tags {@code method} = {@code
  *       exact}|{@code bm25}|{@code http} and {@code outcome} = {@code ok}|{@code timeout}|{@code
  *       error}|{@code circuit_open}; every non-ok outcome answered in vector order;
@@ -42,6 +51,8 @@ public final class QueryMetrics {
     private final Counter cacheMisses;
     private final Counter coalesced;
     private final Counter partial;
+    private final Counter circuitRejected;
+    private final ConcurrentMap<String, AtomicInteger> circuitOpen = new ConcurrentHashMap<>();
 
     public QueryMetrics() {
         cacheHits = cacheCounter("hit");
@@ -53,6 +64,10 @@ public final class QueryMetrics {
         partial =
                 Counter.builder("quiver.search.partial")
                         .description("Fan-outs that answered without some shards")
+                        .register(registry);
+        circuitRejected =
+                Counter.builder("quiver.shard.circuit.rejected")
+                        .description("Shard RPCs not sent because the server's breaker was open")
                         .register(registry);
         registry.gauge(
                 "quiver.search.cache.hit.ratio",
@@ -90,6 +105,29 @@ public final class QueryMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The circuit breaker of shard server {@code endpoint} is now open (or not). */
+    public void shardCircuitOpen(String endpoint, boolean open) {
+        circuitOpen
+                .computeIfAbsent(
+                        endpoint,
+                        e ->
+                                registry.gauge(
+                                        "quiver.shard.circuit.open",
+                                        Tags.of("endpoint", e),
+                                        new AtomicInteger()))
+                .set(open ? 1 : 0);
+    }
+
+    /** One shard RPC refused by an open circuit breaker. */
+    public void shardCircuitRejected() {
+        circuitRejected.increment();
+    }
+
+    /** How many shard RPCs open breakers refused so far. */
+    public double shardCircuitRejectedCount() {
+        return circuitRejected.count();
     }
 
     /** One rerank attempt with {@code method} that ended with {@code outcome}. */

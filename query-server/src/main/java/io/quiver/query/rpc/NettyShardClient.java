@@ -18,6 +18,8 @@ import io.quiver.schemas.rpc.CountResponse;
 import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.RpcCodec;
+import io.quiver.schemas.rpc.SearchBatchRequest;
+import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import java.util.Map;
@@ -81,6 +83,17 @@ public final class NettyShardClient implements ShardClient {
                 request.requestId(),
                 out -> RpcCodec.writeRequest(request, out),
                 SearchResponse.class,
+                timeoutMs);
+    }
+
+    @Override
+    public CompletableFuture<SearchBatchResponse> searchBatch(
+            ShardEndpoint endpoint, SearchBatchRequest request, long timeoutMs) {
+        return call(
+                endpoint,
+                request.requestId(),
+                out -> RpcCodec.writeBatch(request, out),
+                SearchBatchResponse.class,
                 timeoutMs);
     }
 

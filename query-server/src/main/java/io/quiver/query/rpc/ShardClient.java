@@ -5,6 +5,8 @@ import io.quiver.schemas.rpc.CountRequest;
 import io.quiver.schemas.rpc.CountResponse;
 import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.GetPointResponse;
+import io.quiver.schemas.rpc.SearchBatchRequest;
+import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +21,13 @@ public interface ShardClient extends AutoCloseable {
     /** Sends {@code request} to {@code endpoint}; the future never outlives {@code timeoutMs}. */
     CompletableFuture<SearchResponse> search(
             ShardEndpoint endpoint, SearchRequest request, long timeoutMs);
+
+    /**
+     * Sends several searches to {@code endpoint} in one frame, answered in one; same failures and
+     * timeout as {@link #search}.
+     */
+    CompletableFuture<SearchBatchResponse> searchBatch(
+            ShardEndpoint endpoint, SearchBatchRequest request, long timeoutMs);
 
     /** Asks {@code endpoint} for one point; same failures and timeout as {@link #search}. */
     CompletableFuture<GetPointResponse> get(

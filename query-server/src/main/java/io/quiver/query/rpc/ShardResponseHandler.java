@@ -7,6 +7,7 @@ import io.quiver.schemas.rpc.CountResponse;
 import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.RpcCodec;
 import io.quiver.schemas.rpc.RpcError;
+import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchResponse;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +50,8 @@ final class ShardResponseHandler extends SimpleChannelInboundHandler<ByteBuf> {
         } else if (msg instanceof GetPointResponse r) {
             complete(r.requestId(), r);
         } else if (msg instanceof CountResponse r) {
+            complete(r.requestId(), r);
+        } else if (msg instanceof SearchBatchResponse r) {
             complete(r.requestId(), r);
         } else if (msg instanceof RpcError e) {
             ShardRpcException failure =

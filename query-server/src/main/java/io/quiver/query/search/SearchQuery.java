@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param filter only points whose payload passes it, or null for every point
  * @param exactScores whether the shards rescore their hits with the float32 vectors as written (the
  *     {@code exact} rerank of int8 collections)
+ * @param exact whether the shards scan every point instead of their index ({@code params.exact}):
+ *     the exact top-k, at O(points × dimension) per shard
  */
 public record SearchQuery(
         String collection,
@@ -35,7 +37,38 @@ public record SearchQuery(
         int timeoutMs,
         Map<Integer, Long> requiredOffsets,
         Filter filter,
-        boolean exactScores) {
+        boolean exactScores,
+        boolean exact) {
+
+    /** An index search (not exact), with or without exact rescoring. */
+    public SearchQuery(
+            String collection,
+            float[] vector,
+            int limit,
+            int offset,
+            int ef,
+            boolean withPayload,
+            boolean withVector,
+            Float scoreThreshold,
+            int timeoutMs,
+            Map<Integer, Long> requiredOffsets,
+            Filter filter,
+            boolean exactScores) {
+        this(
+                collection,
+                vector,
+                limit,
+                offset,
+                ef,
+                withPayload,
+                withVector,
+                scoreThreshold,
+                timeoutMs,
+                requiredOffsets,
+                filter,
+                exactScores,
+                false);
+    }
 
     /** A search with the index's own scores. */
     public SearchQuery(
@@ -125,7 +158,8 @@ public record SearchQuery(
                 timeoutMs,
                 offsets,
                 filter,
-                exactScores);
+                exactScores,
+                exact);
     }
 
     /**
@@ -145,11 +179,12 @@ public record SearchQuery(
                 timeoutMs,
                 requiredOffsets,
                 filter,
-                exactScores);
+                exactScores,
+                exact);
     }
 
-    /** This search, asking the shards for exact float32 scores when {@code exact}. */
-    public SearchQuery withExactScores(boolean exact) {
+    /** This search, asking the shards for exact float32 scores when {@code scores}. */
+    public SearchQuery withExactScores(boolean scores) {
         return new SearchQuery(
                 collection,
                 vector,
@@ -162,6 +197,25 @@ public record SearchQuery(
                 timeoutMs,
                 requiredOffsets,
                 filter,
+                scores,
+                exact);
+    }
+
+    /** This search, scanning every point when {@code exact} ({@code params.exact}). */
+    public SearchQuery withExact(boolean exact) {
+        return new SearchQuery(
+                collection,
+                vector,
+                limit,
+                offset,
+                ef,
+                withPayload,
+                withVector,
+                scoreThreshold,
+                timeoutMs,
+                requiredOffsets,
+                filter,
+                exactScores,
                 exact);
     }
 

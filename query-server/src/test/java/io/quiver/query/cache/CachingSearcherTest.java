@@ -81,6 +81,17 @@ class CachingSearcherTest {
     }
 
     @Test
+    void anExactSearchNeverSharesTheAnswerOfAnIndexSearch() {
+        searcher.search(spec, query(1, Map.of()));
+        delegate.calls.get(0).complete(FULL);
+        searcher.search(spec, query(1, Map.of()).withExact(true));
+        assertThat(delegate.calls).hasSize(2);
+        delegate.calls.get(1).complete(FULL);
+        searcher.search(spec, query(1, Map.of()).withExact(true));
+        assertThat(delegate.calls).hasSize(2);
+    }
+
+    @Test
     void searchesWithRequiredOffsetsAreNeverCachedButDoCoalesce() {
         CompletableFuture<SearchOutcome> a = searcher.search(spec, query(1, Map.of(0, 5L)));
         CompletableFuture<SearchOutcome> b = searcher.search(spec, query(1, Map.of(0, 5L)));

@@ -73,6 +73,63 @@ class SearchEndpointTest {
     }
 
     @Test
+    void paramsExactAsksForAnExactSearchAndIsOffByDefault() {
+        assertThat(search("{\"vector\":[1,0,0,0],\"params\":{\"exact\":true}}").status())
+                .isEqualTo(200);
+        assertThat(search("{\"vector\":[1,0,0,0],\"params\":{\"exact\":false}}").status())
+                .isEqualTo(200);
+        assertThat(search("{\"vector\":[1,0,0,0]}").status()).isEqualTo(200);
+        assertThat(f.searcher.queries())
+                .extracting(SearchQuery::exact)
+                .containsExactly(true, false, false);
+    }
+
+    @Test
+    void paramsExactOfWrongTypeIs400() {
+        HttpExchange.Response r = search("{\"vector\":[1,0,0,0],\"params\":{\"exact\":1}}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorMessage()).isEqualTo("'params.exact' must be true or false, got number");
+    }
+
+    @Test
+    void everyConsistencyAndParameterErrorNamesItsCode() {
+        record Case(String body, int status, String code) {}
+        List<Case> cases =
+                List.of(
+                        new Case(
+                                "{\"vector\":[1,0,0,0],\"consistency\":\"linearizable\"}",
+                                422,
+                                "invalid_consistency"),
+                        new Case(
+                                "{\"vector\":[1,0,0,0],\"consistency\":\"session\"}",
+                                422,
+                                "missing_token"),
+                        new Case(
+                                "{\"vector\":[1,0,0,0],\"consistency\":\"session\","
+                                        + "\"token\":\"0-1\"}",
+                                422,
+                                "invalid_token"),
+                        new Case(
+                                "{\"vector\":[1,0,0,0],\"params\":{\"hnsw_ef\":100000}}",
+                                422,
+                                "invalid_hnsw_ef"));
+        for (Case c : cases) {
+            HttpExchange.Response r = search(c.body());
+            assertThat(r.status()).as(c.body()).isEqualTo(c.status());
+            assertThat(r.errorCode()).as(c.body()).isEqualTo(c.code());
+        }
+        HttpExchange.Response r =
+                f.http.send(
+                        "PUT",
+                        "/collections/docs/points?wait=soon",
+                        "{\"points\":[{\"id\":\"a\",\"vector\":[1,0,0,0]}]}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.errorCode()).isEqualTo("invalid_parameter");
+        assertThat(r.errorMessage())
+                .isEqualTo("query parameter 'wait' must be true or false, got 'soon'");
+    }
+
+    @Test
     void partialAnswerNamesTheMissingShards() {
         f.searcher.answer(new SearchOutcome(List.of(new Hit("a", 1f, null, 0)), 2, List.of(1, 3)));
         HttpExchange.Response r = search("{\"vector\":[1,0,0,0]}");

@@ -17,6 +17,8 @@ import io.quiver.schemas.rpc.CountRequest;
 import io.quiver.schemas.rpc.CountResponse;
 import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.GetPointResponse;
+import io.quiver.schemas.rpc.SearchBatchRequest;
+import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.ShardResult;
@@ -53,6 +55,22 @@ class FanOutSearcherTest {
                 ShardEndpoint endpoint, SearchRequest request, long timeoutMs) {
             sent.add(Map.entry(endpoint, request));
             return behaviour.getOrDefault(endpoint, FakeClient::hitPerShard).apply(request);
+        }
+
+        final List<Map.Entry<ShardEndpoint, SearchBatchRequest>> batches = new ArrayList<>();
+
+        /** Answers each search of the batch as {@link #search} would, without recording it. */
+        @Override
+        public synchronized CompletableFuture<SearchBatchResponse> searchBatch(
+                ShardEndpoint endpoint, SearchBatchRequest request, long timeoutMs) {
+            batches.add(Map.entry(endpoint, request));
+            List<SearchResponse> responses = new ArrayList<>();
+            for (SearchRequest r : request.searches()) {
+                responses.add(
+                        behaviour.getOrDefault(endpoint, FakeClient::hitPerShard).apply(r).join());
+            }
+            return CompletableFuture.completedFuture(
+                    new SearchBatchResponse(request.requestId(), responses));
         }
 
         /** Every shard answers one hit "s<shard>" scored by its shard number. */
@@ -258,6 +276,83 @@ class FanOutSearcherTest {
         assertThat(client.sent)
                 .allSatisfy(
                         e -> assertThat(Filters.parse(e.getValue().filter())).isEqualTo(filter));
+    }
+
+    @Test
+    void anExactSearchSetsTheExactFlagOnEveryShardRequest() {
+        directory.put(0, A).put(1, B).put(2, A).put(3, B);
+        searcher.search(
+                        spec,
+                        new SearchQuery(
+                                        "docs",
+                                        new float[] {1, 0},
+                                        3,
+                                        0,
+                                        false,
+                                        null,
+                                        1000,
+                                        Map.of())
+                                .withExact(true))
+                .join();
+        assertThat(client.sent).hasSize(2);
+        assertThat(client.sent).allSatisfy(e -> assertThat(e.getValue().exactSearch()).isTrue());
+        client.sent.clear();
+        search();
+        assertThat(client.sent).allSatisfy(e -> assertThat(e.getValue().exactSearch()).isFalse());
+    }
+
+    @Test
+    void aBatchOfSearchesIsOneRequestPerShardServerAndEachIsMergedOnItsOwn() {
+        directory.put(0, A).put(1, B).put(2, A).put(3, B);
+        SearchQuery top3 =
+                new SearchQuery("docs", new float[] {1, 0}, 3, 0, false, null, 1000, Map.of());
+        SearchQuery top1 =
+                new SearchQuery("docs", new float[] {0, 1}, 1, 0, false, null, 1000, Map.of());
+        List<SearchOutcome> outcomes = searcher.searchBatch(spec, List.of(top3, top1)).join();
+        assertThat(client.sent).isEmpty();
+        assertThat(client.batches).hasSize(2);
+        assertThat(client.batches)
+                .allSatisfy(
+                        e -> {
+                            assertThat(e.getValue().searches()).hasSize(2);
+                            assertThat(e.getValue().searches().get(0).k()).isEqualTo(3);
+                            assertThat(e.getValue().searches().get(1).k()).isEqualTo(1);
+                        });
+        assertThat(ids(outcomes.get(0))).containsExactly("s3", "s2", "s1");
+        assertThat(ids(outcomes.get(1))).containsExactly("s3");
+        assertThat(outcomes.get(0).partial()).isFalse();
+    }
+
+    @Test
+    void aShardThatTimesOutForOneSearchOfABatchIsMissingForThatSearchOnly() {
+        directory.put(0, A).put(1, B).put(2, A).put(3, B);
+        client.behaviour.put(
+                B,
+                r ->
+                        r.k() == 1
+                                ? FakeClient.status(ShardResult.Status.TIMEOUT).apply(r)
+                                : FakeClient.hitPerShard(r));
+        SearchQuery top3 =
+                new SearchQuery("docs", new float[] {1, 0}, 3, 0, false, null, 1000, Map.of());
+        SearchQuery top1 =
+                new SearchQuery("docs", new float[] {0, 1}, 1, 0, false, null, 1000, Map.of());
+        List<SearchOutcome> outcomes = searcher.searchBatch(spec, List.of(top3, top1)).join();
+        assertThat(outcomes.get(0).missingShards()).isEmpty();
+        assertThat(outcomes.get(1).missingShards()).containsExactly(1, 3);
+        assertThat(ids(outcomes.get(1))).containsExactly("s2");
+    }
+
+    @Test
+    void aBatchRetriesShardsThatMovedOnce() {
+        directory.put(0, A).put(1, B).put(2, A).put(3, B);
+        client.behaviour.put(B, FakeClient.status(ShardResult.Status.NOT_HERE));
+        directory.afterRefresh(1, C).afterRefresh(3, C);
+        SearchQuery q =
+                new SearchQuery("docs", new float[] {1, 0}, 3, 0, false, null, 1000, Map.of());
+        List<SearchOutcome> outcomes = searcher.searchBatch(spec, List.of(q, q)).join();
+        assertThat(outcomes).allSatisfy(o -> assertThat(o.missingShards()).isEmpty());
+        assertThat(directory.refreshes.get()).isEqualTo(1);
+        assertThat(client.batches).extracting(Map.Entry::getKey).containsExactlyInAnyOrder(A, B, C);
     }
 
     @Test

@@ -16,6 +16,8 @@ import io.quiver.schemas.rpc.CountRequest;
 import io.quiver.schemas.rpc.CountResponse;
 import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.GetPointResponse;
+import io.quiver.schemas.rpc.SearchBatchRequest;
+import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.ShardResult.Status;
@@ -39,6 +41,14 @@ class ShardPointReaderTest {
 
     /** Shards answer from their endpoint's view: points it holds, counts per shard. */
     private static final class FakeClient implements ShardClient {
+
+        @Override
+        public CompletableFuture<SearchBatchResponse> searchBatch(
+                ShardEndpoint endpoint, SearchBatchRequest request, long timeoutMs) {
+            return CompletableFuture.failedFuture(
+                    new UnsupportedOperationException("lookups only"));
+        }
+
         final List<Object> sent = new ArrayList<>();
         final Map<ShardEndpoint, Map<Integer, Long>> counts = new ConcurrentHashMap<>();
         final Map<ShardEndpoint, Map<String, float[]>> points = new ConcurrentHashMap<>();

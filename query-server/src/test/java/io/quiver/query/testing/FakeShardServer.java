@@ -18,6 +18,8 @@ import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.quiver.query.routing.ShardEndpoint;
 import io.quiver.schemas.rpc.RpcCodec;
+import io.quiver.schemas.rpc.SearchBatchRequest;
+import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.ShardResult;
@@ -30,8 +32,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * A shard server for tests, speaking the real RPC frames: answers every search with what {@link
- * #answer} computes per shard, after {@link #delayMs} if set. Records the requests it got.
+ * A shard server for tests, speaking the real RPC frames: answers every search (single or batched)
+ * with what {@link #answer} computes per shard, after {@link #delayMs} if set. Records the requests
+ * it got.
  */
 public final class FakeShardServer implements AutoCloseable {
 
@@ -40,6 +43,7 @@ public final class FakeShardServer implements AutoCloseable {
     private final Channel channel;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     public final List<SearchRequest> requests = new CopyOnWriteArrayList<>();
+    public final List<SearchBatchRequest> batches = new CopyOnWriteArrayList<>();
     public volatile long delayMs;
 
     /** Answers wait until this completes (a test holds searches in flight with it). */
@@ -86,19 +90,33 @@ public final class FakeShardServer implements AutoCloseable {
     private final class Handler extends SimpleChannelInboundHandler<ByteBuf> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-            SearchRequest request = (SearchRequest) RpcCodec.read(frame);
-            requests.add(request);
-            List<ShardResult> results = new ArrayList<>();
-            for (int s : request.shards()) {
-                results.add(answer.apply(s));
+            Object message = RpcCodec.read(frame);
+            Runnable reply;
+            if (message instanceof SearchBatchRequest batch) {
+                batches.add(batch);
+                List<SearchResponse> responses = new ArrayList<>();
+                for (SearchRequest r : batch.searches()) {
+                    responses.add(new SearchResponse(batch.requestId(), results(r)));
+                }
+                reply =
+                        () -> {
+                            ByteBuf out = ctx.alloc().buffer();
+                            RpcCodec.writeBatchResponse(
+                                    new SearchBatchResponse(batch.requestId(), responses), out);
+                            ctx.writeAndFlush(out);
+                        };
+            } else {
+                SearchRequest request = (SearchRequest) message;
+                requests.add(request);
+                List<ShardResult> results = results(request);
+                reply =
+                        () -> {
+                            ByteBuf out = ctx.alloc().buffer();
+                            RpcCodec.writeResponse(
+                                    new SearchResponse(request.requestId(), results), out);
+                            ctx.writeAndFlush(out);
+                        };
             }
-            Runnable reply =
-                    () -> {
-                        ByteBuf out = ctx.alloc().buffer();
-                        RpcCodec.writeResponse(
-                                new SearchResponse(request.requestId(), results), out);
-                        ctx.writeAndFlush(out);
-                    };
             long delay = delayMs;
             if (delay > 0) {
                 ctx.executor().schedule(reply, delay, TimeUnit.MILLISECONDS);
@@ -108,6 +126,14 @@ public final class FakeShardServer implements AutoCloseable {
                 reply.run();
             }
         }
+    }
+
+    private List<ShardResult> results(SearchRequest request) {
+        List<ShardResult> results = new ArrayList<>();
+        for (int s : request.shards()) {
+            results.add(answer.apply(s));
+        }
+        return results;
     }
 
     private boolean closed;

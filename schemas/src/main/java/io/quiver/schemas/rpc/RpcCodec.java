@@ -19,9 +19,11 @@ import java.util.List;
  *   <li>SEARCH (1): collection, shards int[], k i32, ef i32, flags u8 (bit 0: with payload, bit 1:
  *       with vector, bit 2: exact scores — each shard rescores its k hits with the float32 vectors
  *       as written, in the collection's metric, and answers them best first by that score; added
- *       within version 1, a shard server that predates it ignores the bit and answers index
- *       scores), timeoutMs i32, vector float[], required partitions int[] + offsets long[], filter
- *       bytes.
+ *       within version 1, a shard server that predates it ignores the bit and answers index scores;
+ *       bit 3: exact search — each shard scans every live point instead of its index and answers
+ *       the exact top-k, also added within version 1: an older shard server ignores it and answers
+ *       from its index), timeoutMs i32, vector float[], required partitions int[] + offsets long[],
+ *       filter bytes.
  *   <li>RESULT (2): shard count i32, per shard: shard i32, status u8, message, applied partitions
  *       int[] + offsets long[], hit count i32, per hit: id, score f32, payload bytes (length -1 for
  *       none).
@@ -33,9 +35,13 @@ import java.util.List;
  *   <li>COUNTS (7): shard count i32, per shard: shard i32, status u8, message, count i64.
  *   <li>RESULT_VECTORS (8): as RESULT, each hit followed by its vector float[] (count -1 for none);
  *       the answer to a SEARCH with the with-vector flag.
+ *   <li>SEARCH_BATCH (9): search count i32, then per search the body of a SEARCH (everything after
+ *       the header) — several searches of one collection for one shard server in one frame.
+ *   <li>RESULT_BATCH (10): result count i32, then per search, in the order asked, a with-vectors
+ *       flag u8 and the body of a RESULT (flag 0) or RESULT_VECTORS (flag 1).
  * </ul>
  *
- * Types 4 to 8 were added within version 1: a shard server that predates them answers them with an
+ * Types 4 to 10 were added within version 1: a shard server that predates them answers them with an
  * ERROR frame naming the unknown type, which the caller reports rather than misreads.
  */
 public final class RpcCodec {
@@ -51,6 +57,8 @@ public final class RpcCodec {
     public static final int TYPE_COUNT = 6;
     public static final int TYPE_COUNTS = 7;
     public static final int TYPE_RESULT_VECTORS = 8;
+    public static final int TYPE_SEARCH_BATCH = 9;
+    public static final int TYPE_RESULT_BATCH = 10;
 
     private static final int MAX_ARRAY = 16 * 1024 * 1024;
 
@@ -58,12 +66,39 @@ public final class RpcCodec {
 
     public static void writeRequest(SearchRequest r, ByteBuf out) {
         header(out, TYPE_SEARCH, r.requestId());
+        writeRequestBody(r, out);
+    }
+
+    /** Writes a SEARCH_BATCH frame: every search in one frame, answered by one RESULT_BATCH. */
+    public static void writeBatch(SearchBatchRequest batch, ByteBuf out) {
+        header(out, TYPE_SEARCH_BATCH, batch.requestId());
+        out.writeInt(batch.searches().size());
+        for (SearchRequest r : batch.searches()) {
+            writeRequestBody(r, out);
+        }
+    }
+
+    /** Writes a RESULT_BATCH frame, the answers in the order the searches were asked. */
+    public static void writeBatchResponse(SearchBatchResponse batch, ByteBuf out) {
+        header(out, TYPE_RESULT_BATCH, batch.requestId());
+        out.writeInt(batch.responses().size());
+        for (SearchResponse r : batch.responses()) {
+            boolean withVectors = withVectors(r);
+            out.writeByte(withVectors ? 1 : 0);
+            writeResponseBody(r, withVectors, out);
+        }
+    }
+
+    private static void writeRequestBody(SearchRequest r, ByteBuf out) {
         writeString(out, r.collection());
         writeInts(out, r.shards());
         out.writeInt(r.k());
         out.writeInt(r.ef());
         out.writeByte(
-                (r.withPayload() ? 1 : 0) | (r.withVector() ? 2 : 0) | (r.exactScores() ? 4 : 0));
+                (r.withPayload() ? 1 : 0)
+                        | (r.withVector() ? 2 : 0)
+                        | (r.exactScores() ? 4 : 0)
+                        | (r.exactSearch() ? 8 : 0));
         out.writeInt(r.timeoutMs());
         float[] v = r.vector();
         out.writeInt(v.length);
@@ -77,11 +112,21 @@ public final class RpcCodec {
 
     /** Writes RESULT, or RESULT_VECTORS when any shard result carries vectors. */
     public static void writeResponse(SearchResponse r, ByteBuf out) {
-        boolean withVectors = false;
-        for (ShardResult s : r.shards()) {
-            withVectors |= s.vectors() != null;
-        }
+        boolean withVectors = withVectors(r);
         header(out, withVectors ? TYPE_RESULT_VECTORS : TYPE_RESULT, r.requestId());
+        writeResponseBody(r, withVectors, out);
+    }
+
+    private static boolean withVectors(SearchResponse r) {
+        for (ShardResult s : r.shards()) {
+            if (s.vectors() != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void writeResponseBody(SearchResponse r, boolean withVectors, ByteBuf out) {
         out.writeInt(r.shards().size());
         for (ShardResult s : r.shards()) {
             out.writeInt(s.shard());
@@ -143,8 +188,8 @@ public final class RpcCodec {
 
     /**
      * Reads one frame body: a {@link SearchRequest}, {@link SearchResponse}, {@link RpcError},
-     * {@link GetPointRequest}, {@link GetPointResponse}, {@link CountRequest} or {@link
-     * CountResponse}.
+     * {@link GetPointRequest}, {@link GetPointResponse}, {@link CountRequest}, {@link
+     * CountResponse}, {@link SearchBatchRequest} or {@link SearchBatchResponse}.
      *
      * @throws RpcFormatException when the bytes are not a valid frame
      */
@@ -188,6 +233,12 @@ public final class RpcCodec {
                 case TYPE_COUNTS:
                     msg = readCounts(requestId, in);
                     break;
+                case TYPE_SEARCH_BATCH:
+                    msg = readBatch(requestId, in);
+                    break;
+                case TYPE_RESULT_BATCH:
+                    msg = readBatchResponse(requestId, in);
+                    break;
                 default:
                     throw new RpcFormatException("unknown shard RPC message type " + type);
             }
@@ -210,6 +261,7 @@ public final class RpcCodec {
         boolean withPayload = (flags & 1) != 0;
         boolean withVector = (flags & 2) != 0;
         boolean exactScores = (flags & 4) != 0;
+        boolean exactSearch = (flags & 8) != 0;
         int timeoutMs = in.readInt();
         int dim = count(in, 4);
         float[] vector = new float[dim];
@@ -233,10 +285,38 @@ public final class RpcCodec {
                             partitions,
                             offsets,
                             filter)
-                    .withExactScores(exactScores);
+                    .withExactScores(exactScores)
+                    .withExactSearch(exactSearch);
         } catch (IllegalArgumentException e) {
             throw new RpcFormatException(e.getMessage());
         }
+    }
+
+    private static SearchBatchRequest readBatch(long requestId, ByteBuf in) {
+        int n = count(in, 37);
+        List<SearchRequest> searches = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            searches.add(readRequest(requestId, in));
+        }
+        try {
+            return new SearchBatchRequest(requestId, searches);
+        } catch (IllegalArgumentException e) {
+            throw new RpcFormatException(e.getMessage());
+        }
+    }
+
+    private static SearchBatchResponse readBatchResponse(long requestId, ByteBuf in) {
+        int n = count(in, 5);
+        List<SearchResponse> responses = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int flag = in.readUnsignedByte();
+            if (flag > 1) {
+                throw new RpcFormatException(
+                        "bad with-vectors flag " + flag + " in a batch result");
+            }
+            responses.add(readResponse(requestId, in, flag == 1));
+        }
+        return new SearchBatchResponse(requestId, responses);
     }
 
     private static SearchResponse readResponse(long requestId, ByteBuf in, boolean withVectors) {

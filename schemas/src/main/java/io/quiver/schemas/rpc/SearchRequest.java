@@ -27,6 +27,7 @@ public final class SearchRequest {
     private final long[] requiredOffsets;
     private final byte[] filter;
     private final boolean exactScores;
+    private final boolean exactSearch;
 
     public SearchRequest(
             long requestId,
@@ -85,6 +86,7 @@ public final class SearchRequest {
         this.requiredOffsets = requiredOffsets == null ? new long[0] : requiredOffsets;
         this.filter = filter == null ? new byte[0] : filter;
         this.exactScores = false;
+        this.exactSearch = false;
         if (this.requiredPartitions.length != this.requiredOffsets.length) {
             throw new IllegalArgumentException(
                     this.requiredPartitions.length
@@ -94,7 +96,7 @@ public final class SearchRequest {
         }
     }
 
-    private SearchRequest(SearchRequest r, boolean exactScores) {
+    private SearchRequest(SearchRequest r, boolean exactScores, boolean exactSearch) {
         this.requestId = r.requestId;
         this.collection = r.collection;
         this.shards = r.shards;
@@ -108,6 +110,7 @@ public final class SearchRequest {
         this.requiredOffsets = r.requiredOffsets;
         this.filter = r.filter;
         this.exactScores = exactScores;
+        this.exactSearch = exactSearch;
     }
 
     /**
@@ -116,7 +119,17 @@ public final class SearchRequest {
      * {@code exact} rerank of int8 collections.
      */
     public SearchRequest withExactScores(boolean exactScores) {
-        return new SearchRequest(this, exactScores);
+        return new SearchRequest(this, exactScores, exactSearch);
+    }
+
+    /**
+     * This search, asking (when {@code exactSearch}) every shard for the exact top-k: a brute-force
+     * scan of every live point's float32 vector as written instead of the index (its {@code ef} is
+     * then ignored). Costs O(points × dimension) per shard; meant for checking recall and for small
+     * or heavily filtered collections.
+     */
+    public SearchRequest withExactSearch(boolean exactSearch) {
+        return new SearchRequest(this, exactScores, exactSearch);
     }
 
     /** A search with no consistency wait and no filter. */
@@ -175,6 +188,11 @@ public final class SearchRequest {
     /** Whether the hits' scores are recomputed from the float32 vectors as written. */
     public boolean exactScores() {
         return exactScores;
+    }
+
+    /** Whether every shard scans all its points instead of searching its index. */
+    public boolean exactSearch() {
+        return exactSearch;
     }
 
     public float[] vector() {

@@ -103,8 +103,8 @@ class RpcCodecTest {
                         () ->
                                 RpcCodec.read(
                                         Unpooled.wrappedBuffer(
-                                                new byte[] {1, 9, 0, 0, 0, 0, 0, 0, 0, 0})))
-                .hasMessageContaining("unknown shard RPC message type 9");
+                                                new byte[] {1, 99, 0, 0, 0, 0, 0, 0, 0, 0})))
+                .hasMessageContaining("unknown shard RPC message type 99");
         ByteBuf huge = Unpooled.buffer();
         huge.writeByte(1).writeByte(1).writeLong(1L).writeInt(Integer.MAX_VALUE);
         assertThatThrownBy(() -> RpcCodec.read(huge)).hasMessageContaining("bad length");
@@ -267,6 +267,108 @@ class RpcCodecTest {
         assertThat(request.vector()).containsExactly(1f, 2f);
         assertThat(request().exactScores()).isFalse();
         assertThat(request().withExactScores(true).withExactScores(false).exactScores()).isFalse();
+    }
+
+    @Test
+    void theExactSearchFlagRoundTripsIndependentlyOfExactScores() {
+        for (boolean scores : new boolean[] {false, true}) {
+            ByteBuf buf = Unpooled.buffer();
+            RpcCodec.writeRequest(request().withExactScores(scores).withExactSearch(true), buf);
+            SearchRequest read = (SearchRequest) RpcCodec.read(buf);
+            assertThat(read.exactSearch()).isTrue();
+            assertThat(read.exactScores()).isEqualTo(scores);
+            assertThat(read.withPayload()).isTrue();
+            assertThat(read.ef()).isEqualTo(64);
+        }
+        ByteBuf buf = Unpooled.buffer();
+        RpcCodec.writeRequest(request().withExactScores(true), buf);
+        assertThat(((SearchRequest) RpcCodec.read(buf)).exactSearch()).isFalse();
+        // The flag byte is the only difference: older readers see a known message.
+        ByteBuf plain = Unpooled.buffer();
+        ByteBuf exact = Unpooled.buffer();
+        RpcCodec.writeRequest(request(), plain);
+        RpcCodec.writeRequest(request().withExactSearch(true), exact);
+        assertThat(exact.readableBytes()).isEqualTo(plain.readableBytes());
+    }
+
+    @Test
+    void aSearchBatchAndItsAnswerRoundTripInOrder() {
+        SearchRequest second =
+                new SearchRequest(
+                                0L,
+                                "docs",
+                                new int[] {2},
+                                3,
+                                0,
+                                false,
+                                true,
+                                new float[] {9f},
+                                80,
+                                null,
+                                null,
+                                null)
+                        .withExactSearch(true);
+        ByteBuf buf = Unpooled.buffer();
+        RpcCodec.writeBatch(new SearchBatchRequest(77L, List.of(request(), second)), buf);
+        SearchBatchRequest batch = (SearchBatchRequest) RpcCodec.read(buf);
+        assertThat(batch.requestId()).isEqualTo(77L);
+        assertThat(batch.searches()).hasSize(2);
+        assertThat(batch.searches().get(0).shards()).containsExactly(1, 5, 9);
+        assertThat(batch.searches().get(0).requiredOffsets()).containsExactly(17L, 99L);
+        assertThat(batch.searches().get(1).vector()).containsExactly(9f);
+        assertThat(batch.searches().get(1).exactSearch()).isTrue();
+        assertThat(batch.searches().get(1).withVector()).isTrue();
+        assertThat(batch.searches().get(1).timeoutMs()).isEqualTo(80);
+
+        ShardResult plain =
+                new ShardResult(
+                        1,
+                        ShardResult.Status.OK,
+                        "",
+                        null,
+                        null,
+                        new String[] {"a"},
+                        new float[] {0.5f},
+                        new byte[][] {null});
+        ShardResult withVector =
+                new ShardResult(
+                        2,
+                        ShardResult.Status.OK,
+                        "",
+                        null,
+                        null,
+                        new String[] {"b"},
+                        new float[] {0.25f},
+                        new byte[][] {null},
+                        new float[][] {{1f, 2f}});
+        ByteBuf answer = Unpooled.buffer();
+        RpcCodec.writeBatchResponse(
+                new SearchBatchResponse(
+                        77L,
+                        List.of(
+                                new SearchResponse(77L, List.of(plain)),
+                                new SearchResponse(77L, List.of(withVector)))),
+                answer);
+        SearchBatchResponse read = (SearchBatchResponse) RpcCodec.read(answer);
+        assertThat(read.requestId()).isEqualTo(77L);
+        assertThat(read.responses()).hasSize(2);
+        assertThat(read.responses().get(0).shards().get(0).ids()).containsExactly("a");
+        assertThat(read.responses().get(0).shards().get(0).vectors()).isNull();
+        assertThat(read.responses().get(1).shards().get(0).vectors()[0]).containsExactly(1f, 2f);
+    }
+
+    @Test
+    void everyTruncationOfABatchFailsClearly() {
+        ByteBuf full = Unpooled.buffer();
+        RpcCodec.writeBatch(new SearchBatchRequest(5L, List.of(request(), request())), full);
+        byte[] bytes = new byte[full.readableBytes()];
+        full.readBytes(bytes);
+        for (int n = 0; n < bytes.length; n++) {
+            ByteBuf cut = Unpooled.wrappedBuffer(bytes, 0, n);
+            assertThatThrownBy(() -> RpcCodec.read(cut)).isInstanceOf(RpcFormatException.class);
+        }
+        assertThatThrownBy(() -> new SearchBatchRequest(1L, List.of()))
+                .hasMessageContaining("a search batch holds 1 to 1000 searches, got 0");
     }
 
     @Test

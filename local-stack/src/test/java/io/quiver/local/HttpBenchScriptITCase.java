@@ -1,0 +1,111 @@
+package io.quiver.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Keeps {@code scripts/bench/http} working: its help, and a tiny run on a few hundred generated
+ * vectors through the real shard server and query server. The script gets this test's classpath, so
+ * it neither builds nor calls Maven. No figure is checked: timing claims live in the benchmark.
+ */
+class HttpBenchScriptITCase {
+
+    @TempDir Path tmp;
+
+    @Test
+    void printsItsHelp() throws Exception {
+        Run run = script("--help");
+        assertThat(run.exit).as(run.output).isZero();
+        assertThat(run.output)
+                .contains("--base", "--generate", "--concurrency", "--rate", "--runs", "--out");
+    }
+
+    @Test
+    void aTinyRunWritesTheCsvTheSummaryAndThePlot() throws Exception {
+        Path out = tmp.resolve("out");
+        Run run =
+                script(
+                        "--generate",
+                        "400:16",
+                        "--M",
+                        "8",
+                        "--efc",
+                        "40",
+                        "--seconds",
+                        "0.5",
+                        "--runs",
+                        "1",
+                        "--rate",
+                        "100",
+                        "--concurrency",
+                        "2",
+                        "--out",
+                        out.toString());
+        assertThat(run.exit).as(run.output).isZero();
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"));
+        assertThat(csv.get(0)).startsWith("run,path,load,concurrency,target_rate,requests,errors");
+        assertThat(csv.subList(1, csv.size()))
+                .hasSize(4)
+                .anySatisfy(r -> assertThat(r).startsWith("1,in_process,closed,2,"))
+                .anySatisfy(r -> assertThat(r).startsWith("1,http,closed,2,"))
+                .anySatisfy(r -> assertThat(r).startsWith("1,http,open,2,100,"))
+                // No HTTP search failed.
+                .allSatisfy(r -> assertThat(r.split(",")[6]).isEqualTo("0"));
+        assertThat(Files.readString(out.resolve("summary.txt")))
+                .contains("HTTP / in-process throughput")
+                .contains("recall@10 in-process");
+        assertThat(Files.size(out.resolve("latency.png"))).isPositive();
+        assertThat(run.output).contains("http-bench: run 1/1");
+    }
+
+    private record Run(int exit, String output) {}
+
+    private Run script(String... args) throws IOException, InterruptedException {
+        Path root = repositoryRoot();
+        Path log = tmp.resolve("script-" + System.nanoTime() + ".log");
+        String[] command = new String[args.length + 2];
+        command[0] = "bash";
+        command[1] = root.resolve("scripts/bench/http").toString();
+        System.arraycopy(args, 0, command, 2, args.length);
+        ProcessBuilder builder =
+                new ProcessBuilder(command)
+                        .directory(root.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().put("QUIVER_CLASSPATH", testClasspath());
+        builder.environment().put("QUIVER_BENCH_HEAP", "512m");
+        Process p = builder.start();
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(
+                    "the script did not finish:\n" + Files.readString(log, StandardCharsets.UTF_8));
+        }
+        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    private static String testClasspath() {
+        // Failsafe may launch through a manifest-only jar; this property holds the real classpath.
+        String cp = System.getProperty("surefire.test.class.path");
+        return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
+    }
+
+    private static Path repositoryRoot() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("scripts/bench/http"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException(
+                "no scripts/bench/http above " + Path.of("").toAbsolutePath());
+    }
+}
