@@ -25,7 +25,6 @@ import io.quiver.query.routing.FlinkRestJobLocator;
 import io.quiver.query.routing.QueryableStateLookup;
 import io.quiver.query.routing.QueryableStateShardDirectory;
 import io.quiver.query.routing.ShardDirectory;
-import io.quiver.query.routing.ShardEndpoint;
 import io.quiver.query.rpc.NettyShardClient;
 import io.quiver.query.rpc.ShardClient;
 import io.quiver.query.search.FanOutSearcher;
@@ -198,7 +197,8 @@ public final class QueryServer implements AutoCloseable {
         return new QueryableStateShardDirectory(
                 new ShardKeys(config.shards, config.maxParallelism),
                 new FlinkRestJobLocator(URI.create(config.flinkRestUrl), config.jobName),
-                new QueryableStateLookup(ShardEndpoint.parse(config.queryableStateProxy)),
+                new QueryableStateLookup(
+                        QueryableStateLookup.parseProxies(config.queryableStateProxy)),
                 Duration.ofMillis(config.directoryRefreshMs),
                 Duration.ofMillis(config.statusStaleMs),
                 Duration.ofSeconds(10));
@@ -341,7 +341,8 @@ public final class QueryServer implements AutoCloseable {
         }
 
         /**
-         * A TaskManager's Queryable State proxy, {@code host:port}; required without a directory.
+         * TaskManagers' Queryable State proxies, {@code host:port[,host:port...]}, tried in turn (a
+         * proxy answers only for jobs with tasks on its TaskManager); required without a directory.
          */
         public Builder queryableStateProxy(String hostAndPort) {
             this.queryableStateProxy = hostAndPort;
@@ -441,7 +442,7 @@ public final class QueryServer implements AutoCloseable {
                 require(
                         queryableStateProxy != null,
                         "Queryable State proxy must be set, e.g. 127.0.0.1:9069");
-                ShardEndpoint.parse(queryableStateProxy);
+                QueryableStateLookup.parseProxies(queryableStateProxy);
             } else {
                 require(
                         shardDirectory.numShards() == shards,

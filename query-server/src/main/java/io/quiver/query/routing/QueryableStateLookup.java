@@ -4,6 +4,8 @@ import io.quiver.schemas.status.ShardStatus;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.flink.api.common.JobID;
@@ -14,13 +16,19 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.queryablestate.client.QueryableStateClient;
 
 /**
- * {@link ShardStatusLookup} through Flink's Queryable State client proxy. The client is
+ * {@link ShardStatusLookup} through Flink's Queryable State client proxies. Each client is
  * asynchronous (Netty inside) and shared by all lookups.
+ *
+ * <p>A TaskManager's proxy only answers for jobs that have tasks on that TaskManager, and it is
+ * gone while its TaskManager is down. So with several proxies a failed lookup is retried on the
+ * next one, and the proxy that answered last is asked first; the lookup fails with the last proxy's
+ * error when none answers.
  */
 @SuppressWarnings("deprecation") // Queryable State is deprecated in Flink but still shipped.
 public final class QueryableStateLookup implements ShardStatusLookup {
 
-    private final QueryableStateClient client;
+    private final List<QueryableStateClient> clients;
+    private volatile int preferred;
 
     /**
      * @param proxy the Queryable State client proxy of any TaskManager ({@code
@@ -28,22 +36,80 @@ public final class QueryableStateLookup implements ShardStatusLookup {
      * @throws IllegalArgumentException when the host cannot be resolved
      */
     public QueryableStateLookup(ShardEndpoint proxy) {
-        try {
-            this.client =
-                    new QueryableStateClient(InetAddress.getByName(proxy.host()), proxy.port());
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(
-                    "cannot resolve the Queryable State proxy host '" + proxy.host() + "'", e);
+        this(List.of(proxy));
+    }
+
+    /**
+     * @param proxies Queryable State client proxies of one or more TaskManagers, tried in turn
+     * @throws IllegalArgumentException when the list is empty or a host cannot be resolved
+     */
+    public QueryableStateLookup(List<ShardEndpoint> proxies) {
+        if (proxies.isEmpty()) {
+            throw new IllegalArgumentException("at least one Queryable State proxy is needed");
         }
+        List<QueryableStateClient> list = new ArrayList<>(proxies.size());
+        for (ShardEndpoint proxy : proxies) {
+            try {
+                list.add(
+                        new QueryableStateClient(
+                                InetAddress.getByName(proxy.host()), proxy.port()));
+            } catch (UnknownHostException e) {
+                list.forEach(QueryableStateClient::shutdownAndWait);
+                throw new IllegalArgumentException(
+                        "cannot resolve the Queryable State proxy host '" + proxy.host() + "'", e);
+            }
+        }
+        this.clients = List.copyOf(list);
+    }
+
+    /**
+     * Parses {@code host:port[,host:port...]}.
+     *
+     * @throws IllegalArgumentException naming the malformed entry
+     */
+    public static List<ShardEndpoint> parseProxies(String addresses) {
+        if (addresses == null || addresses.isBlank()) {
+            throw new IllegalArgumentException(
+                    "Queryable State proxy must be host:port[,host:port...], got '"
+                            + addresses
+                            + "'");
+        }
+        List<ShardEndpoint> proxies = new ArrayList<>();
+        for (String address : addresses.split(",")) {
+            proxies.add(ShardEndpoint.parse(address.trim()));
+        }
+        return proxies;
     }
 
     @Override
     public CompletableFuture<byte[]> lookup(JobID job, int key) {
+        int first = preferred;
+        return attempt(job, key, first, 0);
+    }
+
+    private CompletableFuture<byte[]> attempt(JobID job, int key, int index, int tried) {
+        return lookupOn(index, job, key)
+                .handle(
+                        (value, failure) -> {
+                            if (failure == null) {
+                                preferred = index;
+                                return CompletableFuture.completedFuture(value);
+                            }
+                            if (tried + 1 >= clients.size()) {
+                                return CompletableFuture.<byte[]>failedFuture(failure);
+                            }
+                            return attempt(job, key, (index + 1) % clients.size(), tried + 1);
+                        })
+                .thenCompose(f -> f);
+    }
+
+    private CompletableFuture<byte[]> lookupOn(int index, JobID job, int key) {
         ValueStateDescriptor<byte[]> descriptor =
                 new ValueStateDescriptor<>(
                         ShardStatus.QUERYABLE_NAME,
                         PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-        return client.getKvState(
+        return clients.get(index)
+                .getKvState(
                         job,
                         ShardStatus.QUERYABLE_NAME,
                         key,
@@ -62,6 +128,6 @@ public final class QueryableStateLookup implements ShardStatusLookup {
 
     @Override
     public void close() {
-        client.shutdownAndWait();
+        clients.forEach(QueryableStateClient::shutdownAndWait);
     }
 }
