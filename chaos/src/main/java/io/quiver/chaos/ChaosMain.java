@@ -152,6 +152,7 @@ public final class ChaosMain implements Callable<Integer> {
         Ingest ingest = new Ingest(bootstrap, topicPrefix + ".upserts", MAIN, vectors);
         Thread writer = background("chaos-ingest", () -> ingest.run("p", upserts, rate));
         double maxRecovery = 0;
+        double maxBack = 0;
         long outage5xx = 0;
         long outageNoShard = 0;
         long outagePartial = 0;
@@ -160,23 +161,35 @@ public final class ChaosMain implements Callable<Integer> {
             Thread.sleep(3_000 + random.nextInt(9_000));
             int tm = 1 + random.nextInt(taskManagers);
             SearchProbe.Counts before = probe.counts();
+            String job = cluster.jobId();
+            long restarts = cluster.restarts(job);
             long t0 = System.nanoTime();
             cluster.run("kill-tm", Integer.toString(tm));
-            cluster.run("start-tm", Integer.toString(tm));
-            awaitReady(Duration.ofMinutes(3));
+            Thread restart =
+                    background(
+                            "chaos-start-tm", () -> cluster.run("start-tm", Integer.toString(tm)));
+            // Recovered: the job has restarted and every shard answers a complete search again,
+            // whether or not the killed TaskManager is back yet (the job may run on the other).
+            awaitRecovered(job, restarts, Duration.ofMinutes(3));
             double seconds = (System.nanoTime() - t0) / 1e9;
+            restart.join();
+            awaitReady(Duration.ofMinutes(3));
+            double back = (System.nanoTime() - t0) / 1e9;
             SearchProbe.Counts during = probe.counts().minus(before);
             report.recovery(k, tm, seconds, during);
             maxRecovery = Math.max(maxRecovery, seconds);
+            maxBack = Math.max(maxBack, back);
             outage5xx += during.server5xx();
             outageNoShard += during.noShardAnswered();
             outagePartial += during.partial();
             outageSearches += during.searches();
             Progress.say(
-                    "kill %d of TaskManager %d: ready again after %.1f s; %d searches meanwhile, %d partial, %d 5xx%s",
+                    "kill %d of TaskManager %d: searches complete again after %.1f s, TaskManager"
+                            + " back after %.1f s; %d searches meanwhile, %d partial, %d 5xx%s",
                     k,
                     tm,
                     seconds,
+                    back,
                     during.searches(),
                     during.partial(),
                     during.server5xx(),
@@ -199,6 +212,7 @@ public final class ChaosMain implements Callable<Integer> {
         report.put("duplicated", o.duplicated());
         report.put("deleted_returned", o.deletedReturned());
         report.put("max_recovery_s", maxRecovery);
+        report.put("max_tm_back_s", maxBack);
         report.put("outage_searches", outageSearches);
         report.put("outage_partial", outagePartial);
         report.put("outage_5xx", outage5xx);
@@ -214,6 +228,7 @@ public final class ChaosMain implements Callable<Integer> {
         List<String> acked = new ArrayList<>();
         AtomicLong connectionErrors = new AtomicLong();
         AtomicLong unknown = new AtomicLong();
+        AtomicLong catalogLoading = new AtomicLong();
         AtomicLong otherErrors = new AtomicLong();
         AtomicReference<String> example = new AtomicReference<>("");
         AtomicReference<Boolean> running = new AtomicReference<>(true);
@@ -248,6 +263,12 @@ public final class ChaosMain implements Callable<Integer> {
                                     connectionErrors.incrementAndGet();
                                     unknown.addAndGet(ids.size());
                                     Thread.sleep(100);
+                                } else if (a.status() == 503
+                                        && "catalog_loading"
+                                                .equals(a.body().at("/error/code").asText())) {
+                                    // Listening before the catalog is read: documented, retry.
+                                    catalogLoading.incrementAndGet();
+                                    Thread.sleep(100);
                                 } else {
                                     otherErrors.incrementAndGet();
                                     example.compareAndSet("", a.status() + " " + a.body());
@@ -275,6 +296,7 @@ public final class ChaosMain implements Callable<Integer> {
         report.put("qs_restart_acked", ids.size());
         report.put("qs_restart_lost", o.lost() + o.duplicated());
         report.put("qs_restart_connection_errors", connectionErrors.get());
+        report.put("qs_restart_503_catalog_loading", catalogLoading.get());
         report.put("qs_restart_non_connection_errors", otherErrors.get());
     }
 
@@ -398,6 +420,27 @@ public final class ChaosMain implements Callable<Integer> {
         report.put("heap_start_mib", heapStart);
         report.put("heap_end_mib", heapEnd);
         return r;
+    }
+
+    /** Waits until the job restarted since {@code restarts} and a search is complete again. */
+    private void awaitRecovered(String job, long restarts, Duration deadline) throws Exception {
+        long end = System.nanoTime() + deadline.toNanos();
+        while (cluster.restarts(job) <= restarts) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("the job did not restart within " + deadline);
+            }
+            Thread.sleep(100);
+        }
+        while (true) {
+            QuiverApi.Answer a = api.search(MAIN, vectors.of("p0"), 1);
+            if (a.ok() && !a.body().path("partial").asBoolean(true) && api.ready()) {
+                return;
+            }
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("searches not complete within " + deadline);
+            }
+            Thread.sleep(100);
+        }
     }
 
     private void awaitReady(Duration deadline) throws InterruptedException {

@@ -102,8 +102,7 @@ final class Report {
                 new XYChartBuilder()
                         .width(900)
                         .height(500)
-                        .title(
-                                "Search latency under load (per second); recovery per kill in the legend")
+                        .title("Search latency under load, per second")
                         .xAxisTitle("second of the load run")
                         .yAxisTitle("latency (ms)")
                         .build();
@@ -122,7 +121,7 @@ final class Report {
         }
         chart.addSeries("p50", x, p50).setMarker(SeriesMarkers.CIRCLE);
         chart.addSeries("p99", x, p99).setMarker(SeriesMarkers.DIAMOND);
-        StringBuilder legend = new StringBuilder("recovery s:");
+        StringBuilder legend = new StringBuilder("recovery per kill (s):");
         for (double[] r : recoveries) {
             legend.append(String.format(Locale.ROOT, " %.1f", r[2]));
         }
