@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,7 @@ class QuiverClusterChaosITCase {
     private Path work;
     private final Map<String, String> env = new HashMap<>();
     private boolean downRan;
+    private boolean passed;
 
     @Test
     void readmeClusterExampleRunsAndTheShortFaultSuiteHolds() throws Exception {
@@ -92,6 +94,7 @@ class QuiverClusterChaosITCase {
         env.put("QUIVER_DATA_DIR", out.resolve("cluster").toString());
         String summary = run(suite.get(0) + " --out " + out, 12);
         assertFigures(out, summary);
+        passed = true;
     }
 
     private static void assertFigures(Path out, String output) throws IOException {
@@ -176,12 +179,23 @@ class QuiverClusterChaosITCase {
         if (Files.isDirectory(runDir) && !downRan) {
             run("scripts/quiver-cluster down", 4);
         }
-        // The script's JVMs run in their own sessions; none may outlive a failed test.
-        if (Files.isDirectory(runDir)) {
-            try (Stream<Path> pids = Files.list(runDir)) {
+        // The scripts' JVMs run in their own sessions; none may outlive a failed test.
+        for (Path dir : List.of(runDir, work.resolve("chaos/cluster/run"))) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> pids = Files.list(dir)) {
                 for (Path pid : pids.filter(f -> f.toString().endsWith(".pid")).toList()) {
                     ProcessHandle.of(Long.parseLong(Files.readString(pid).trim()))
                             .ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        }
+        // A failed run keeps its logs, figures and data for a look.
+        if (passed) {
+            try (Stream<Path> files = Files.walk(work)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(f);
                 }
             }
         }
