@@ -159,7 +159,13 @@ public final class ChaosMain implements Callable<Integer> {
         long outageSearches = 0;
         for (int k = 1; k <= kills; k++) {
             Thread.sleep(3_000 + random.nextInt(9_000));
-            int tm = 1 + random.nextInt(taskManagers);
+            // A TaskManager that runs part of the job: after a kill the job may run on one
+            // TaskManager alone, and killing the idle one would test nothing.
+            List<Integer> busy = cluster.busyTaskManagers();
+            int tm =
+                    busy.isEmpty()
+                            ? 1 + random.nextInt(taskManagers)
+                            : busy.get(random.nextInt(busy.size()));
             SearchProbe.Counts before = probe.counts();
             String job = cluster.jobId();
             long restarts = cluster.restarts(job);

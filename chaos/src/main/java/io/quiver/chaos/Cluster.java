@@ -80,6 +80,19 @@ final class Cluster {
         return rest("/jobs/" + jobId).path("state").asText();
     }
 
+    /** Numbers N of the TaskManagers (resource id tmN) that run some of the job's tasks now. */
+    List<Integer> busyTaskManagers() throws IOException, InterruptedException {
+        List<Integer> busy = new ArrayList<>();
+        for (JsonNode tm : rest("/taskmanagers").path("taskmanagers")) {
+            String id = tm.path("id").asText();
+            if (id.matches("tm\\d+")
+                    && tm.path("freeSlots").asInt() < tm.path("slotsNumber").asInt()) {
+                busy.add(Integer.parseInt(id.substring(2)));
+            }
+        }
+        return busy;
+    }
+
     /** How often the job restarted since it was submitted (Flink's numRestarts metric). */
     long restarts(String jobId) throws IOException, InterruptedException {
         for (JsonNode m : rest("/jobs/" + jobId + "/metrics?get=numRestarts")) {
