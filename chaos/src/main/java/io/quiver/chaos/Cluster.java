@@ -93,6 +93,20 @@ final class Cluster {
         return busy;
     }
 
+    /**
+     * How often the job failed over since it was submitted: the larger of Flink's numRestarts
+     * metric and the job's exception history (the metric is missing for a moment around a restart,
+     * the history keeps Flink's default 16 entries).
+     */
+    long failovers(String jobId) throws IOException, InterruptedException {
+        long history =
+                rest("/jobs/" + jobId + "/exceptions")
+                        .path("exceptionHistory")
+                        .path("entries")
+                        .size();
+        return Math.max(restarts(jobId), history);
+    }
+
     /** How often the job restarted since it was submitted (Flink's numRestarts metric). */
     long restarts(String jobId) throws IOException, InterruptedException {
         for (JsonNode m : rest("/jobs/" + jobId + "/metrics?get=numRestarts")) {
