@@ -2,12 +2,17 @@ package io.quiver.query.routing;
 
 import io.quiver.schemas.status.ShardStatus;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -27,7 +32,11 @@ import org.apache.flink.queryablestate.client.QueryableStateClient;
 @SuppressWarnings("deprecation") // Queryable State is deprecated in Flink but still shipped.
 public final class QueryableStateLookup implements ShardStatusLookup {
 
-    private final List<QueryableStateClient> clients;
+    private static final long RENEW_GAP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final List<ShardEndpoint> proxies;
+    private final AtomicReferenceArray<QueryableStateClient> clients;
+    private final AtomicLongArray renewedAtNanos;
     private volatile int preferred;
 
     /**
@@ -47,19 +56,26 @@ public final class QueryableStateLookup implements ShardStatusLookup {
         if (proxies.isEmpty()) {
             throw new IllegalArgumentException("at least one Queryable State proxy is needed");
         }
-        List<QueryableStateClient> list = new ArrayList<>(proxies.size());
-        for (ShardEndpoint proxy : proxies) {
+        this.proxies = List.copyOf(proxies);
+        this.clients = new AtomicReferenceArray<>(proxies.size());
+        this.renewedAtNanos = new AtomicLongArray(proxies.size());
+        for (int i = 0; i < proxies.size(); i++) {
             try {
-                list.add(
-                        new QueryableStateClient(
-                                InetAddress.getByName(proxy.host()), proxy.port()));
-            } catch (UnknownHostException e) {
-                list.forEach(QueryableStateClient::shutdownAndWait);
-                throw new IllegalArgumentException(
-                        "cannot resolve the Queryable State proxy host '" + proxy.host() + "'", e);
+                clients.set(i, newClient(proxies.get(i)));
+            } catch (IllegalArgumentException e) {
+                close();
+                throw e;
             }
         }
-        this.clients = List.copyOf(list);
+    }
+
+    private static QueryableStateClient newClient(ShardEndpoint proxy) {
+        try {
+            return new QueryableStateClient(InetAddress.getByName(proxy.host()), proxy.port());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(
+                    "cannot resolve the Queryable State proxy host '" + proxy.host() + "'", e);
+        }
     }
 
     /**
@@ -95,10 +111,13 @@ public final class QueryableStateLookup implements ShardStatusLookup {
                                 preferred = index;
                                 return CompletableFuture.completedFuture(value);
                             }
-                            if (tried + 1 >= clients.size()) {
+                            if (isConnectionFailure(failure)) {
+                                renew(index);
+                            }
+                            if (tried + 1 >= clients.length()) {
                                 return CompletableFuture.<byte[]>failedFuture(failure);
                             }
-                            return attempt(job, key, (index + 1) % clients.size(), tried + 1);
+                            return attempt(job, key, (index + 1) % clients.length(), tried + 1);
                         })
                 .thenCompose(f -> f);
     }
@@ -126,8 +145,40 @@ public final class QueryableStateLookup implements ShardStatusLookup {
         }
     }
 
+    /** Replaces the client of proxy {@code index}, unless another thread just did. */
+    private void renew(int index) {
+        long now = System.nanoTime();
+        long last = renewedAtNanos.get(index);
+        if (last != 0 && now - last < RENEW_GAP_NANOS) {
+            return;
+        }
+        if (renewedAtNanos.compareAndSet(index, last, now)) {
+            QueryableStateClient old = clients.getAndSet(index, newClient(proxies.get(index)));
+            old.shutdownAndHandle();
+        }
+    }
+
+    private static boolean isConnectionFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof ConnectException
+                    || t instanceof ClosedChannelException
+                    || message.contains("Connection refused")
+                    || message.contains("onnection closed")
+                    || message.contains("already been closed")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public void close() {
-        clients.forEach(QueryableStateClient::shutdownAndWait);
+        for (int i = 0; i < clients.length(); i++) {
+            QueryableStateClient client = clients.get(i);
+            if (client != null) {
+                client.shutdownAndWait();
+            }
+        }
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.JobID;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,24 @@ class QueryableStateLookupTest {
             assertThatThrownBy(() -> result.get(30, TimeUnit.SECONDS))
                     .isInstanceOf(ExecutionException.class)
                     .hasMessageContaining(Integer.toString(closedB));
+        }
+    }
+
+    @Test
+    void connectsAgainOnceAProxyThatRefusedComesBack() throws Exception {
+        int port = closedPort();
+        try (QueryableStateLookup lookup =
+                new QueryableStateLookup(List.of(new ShardEndpoint("127.0.0.1", port)))) {
+            assertThatThrownBy(() -> lookup.lookup(new JobID(), 1).get(30, TimeUnit.SECONDS))
+                    .hasMessageContaining("Connection refused");
+            // The proxy is back (a listener that never answers): the next lookup must reach it
+            // and wait for an answer instead of failing with the first attempt's refusal.
+            Thread.sleep(1_100);
+            try (ServerSocket back = new ServerSocket(port, 50, InetAddress.getLoopbackAddress())) {
+                CompletableFuture<byte[]> pending = lookup.lookup(new JobID(), 1);
+                assertThatThrownBy(() -> pending.get(2, TimeUnit.SECONDS))
+                        .isInstanceOf(TimeoutException.class);
+            }
         }
     }
 
