@@ -190,7 +190,19 @@ public final class QuiverJob implements Callable<Integer> {
     Path kafkaPropertiesFile;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new QuiverJob()).execute(args));
+        // Submitted through Flink's REST API or web UI, main() runs inside the JobManager's JVM,
+        // where exiting would take the cluster down (or, with the exit intercepted, hide the
+        // cause): there a failure is an exception and success a plain return.
+        boolean inCluster =
+                !(StreamExecutionEnvironment.getExecutionEnvironment()
+                        instanceof LocalStreamEnvironment);
+        int code = new CommandLine(new QuiverJob()).execute(args);
+        if (!inCluster) {
+            System.exit(code);
+        } else if (code != 0) {
+            throw new IllegalStateException(
+                    "quiver-job failed with exit status " + code + "; the cause is logged above");
+        }
     }
 
     @Override

@@ -27,7 +27,6 @@ import io.quiver.query.routing.FlinkRestJobLocator;
 import io.quiver.query.routing.QueryableStateLookup;
 import io.quiver.query.routing.QueryableStateShardDirectory;
 import io.quiver.query.routing.ShardDirectory;
-import io.quiver.query.routing.ShardEndpoint;
 import io.quiver.query.rpc.CircuitBreakingShardClient;
 import io.quiver.query.rpc.NettyShardClient;
 import io.quiver.query.rpc.ShardClient;
@@ -229,7 +228,8 @@ public final class QueryServer implements AutoCloseable {
         return new QueryableStateShardDirectory(
                 new ShardKeys(config.shards, config.maxParallelism),
                 new FlinkRestJobLocator(URI.create(config.flinkRestUrl), config.jobName),
-                new QueryableStateLookup(ShardEndpoint.parse(config.queryableStateProxy)),
+                new QueryableStateLookup(
+                        QueryableStateLookup.parseProxies(config.queryableStateProxy)),
                 Duration.ofMillis(config.directoryRefreshMs),
                 Duration.ofMillis(config.statusStaleMs),
                 Duration.ofSeconds(10));
@@ -388,7 +388,8 @@ public final class QueryServer implements AutoCloseable {
         }
 
         /**
-         * A TaskManager's Queryable State proxy, {@code host:port}; required without a directory.
+         * TaskManagers' Queryable State proxies, {@code host:port[,host:port...]}, tried in turn (a
+         * proxy answers only for jobs with tasks on its TaskManager); required without a directory.
          */
         public Builder queryableStateProxy(String hostAndPort) {
             this.queryableStateProxy = hostAndPort;
@@ -513,7 +514,7 @@ public final class QueryServer implements AutoCloseable {
                 require(
                         queryableStateProxy != null,
                         "Queryable State proxy must be set, e.g. 127.0.0.1:9069");
-                ShardEndpoint.parse(queryableStateProxy);
+                QueryableStateLookup.parseProxies(queryableStateProxy);
             } else {
                 require(
                         shardDirectory.numShards() == shards,

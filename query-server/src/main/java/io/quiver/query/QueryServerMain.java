@@ -96,7 +96,9 @@ public final class QueryServerMain implements Callable<Integer> {
             names = "--queryable-state-proxy",
             required = true,
             description =
-                    "host:port of a TaskManager's Queryable State proxy, e.g. 127.0.0.1:9069.")
+                    "host:port of a TaskManager's Queryable State proxy, e.g. 127.0.0.1:9069;"
+                            + " a comma-separated list for several TaskManagers, tried in turn"
+                            + " (a proxy answers only for jobs with tasks on its TaskManager).")
     String queryableStateProxy;
 
     @Option(
