@@ -35,7 +35,10 @@ final class FreshnessProber implements AutoCloseable {
     /** The search limit's maximum (docs/limits.md): how far back one poll can look. */
     private static final int MAX_WINDOW = 1000;
 
-    private static final long LOST_AFTER_NS = 10_000_000_000L;
+    /** A marker not searchable this long after its send counts as lost, at this latency. */
+    static final double LOST_AFTER_MS = 10_000;
+
+    private static final long LOST_AFTER_NS = (long) (LOST_AFTER_MS * 1e6);
 
     private final UpsertProducer producer;
     private final QuiverHttp http;
@@ -46,6 +49,7 @@ final class FreshnessProber implements AutoCloseable {
     private final List<Probe> found = new ArrayList<>();
     private int lost;
     private long polls;
+    private long partialPolls;
 
     FreshnessProber(
             String bootstrapServers,
@@ -91,13 +95,14 @@ final class FreshnessProber implements AutoCloseable {
         }
         int window = Math.min(MAX_WINDOW, newest - oldest + 1);
         float step = (polls++ % 1000) * 1e-3f;
-        JsonNode hits =
+        JsonNode answer =
                 http.search(
-                                collection,
-                                QuiverHttp.searchBody(new float[] {newest, step, 0, 0}, window))
-                        .path("result");
+                        collection,
+                        QuiverHttp.searchBody(new float[] {newest, step, 0, 0}, window));
+        JsonNode hits = answer.path("result");
         long now = System.nanoTime();
         synchronized (this) {
+            partialPolls += answer.path("partial").asBoolean(false) ? 1 : 0;
             for (JsonNode h : hits) {
                 String id = h.path("id").asText();
                 if (!id.startsWith("marker-")) {
@@ -132,6 +137,11 @@ final class FreshnessProber implements AutoCloseable {
     /** Markers not searchable within 10 s (counted apart, not in the percentiles). */
     synchronized int lost() {
         return lost;
+    }
+
+    /** Polls so far, and how many of them some shard did not answer in time. */
+    synchronized long[] polls() {
+        return new long[] {polls, partialPolls};
     }
 
     synchronized int sent() {

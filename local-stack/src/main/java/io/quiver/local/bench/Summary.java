@@ -1,5 +1,6 @@
 package io.quiver.local.bench;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -37,8 +38,11 @@ final class Summary {
         this.ingests = ingests;
         this.idle = new Percentiles(idleMs);
         this.busy = new Percentiles(sustained.searchMs());
-        double[] fresh = new double[sustained.probes().size()];
-        for (int i = 0; i < fresh.length; i++) {
+        // A lost marker counts at the cut-off: leaving it out would flatter the percentiles.
+        int found = sustained.probes().size();
+        double[] fresh = new double[found + sustained.probesLost()];
+        Arrays.fill(fresh, FreshnessProber.LOST_AFTER_MS);
+        for (int i = 0; i < found; i++) {
             fresh[i] = sustained.probes().get(i).latencyMs();
         }
         this.freshness = new Percentiles(fresh);
@@ -108,10 +112,14 @@ final class Summary {
                 String.format(
                         Locale.ROOT,
                         "%nSustained ingest at %,.0f vectors/s (half the measured maximum) for %.0f"
-                                + " s, %,d vectors:%n%n",
+                                + " s, %,d vectors; meanwhile %,d became searchable (%,.0f/s)."
+                                + " Lost markers count as %.0f ms.%n%n",
                         sustained.rate(),
                         sustained.seconds(),
-                        sustained.produced()));
+                        sustained.produced(),
+                        sustained.applied(),
+                        sustained.applied() / sustained.seconds(),
+                        FreshnessProber.LOST_AFTER_MS));
         sb.append("| figure | p50 | p99 | max | samples |\n|---|---|---|---|---|\n");
         row(sb, "produce-to-searchable latency, ms (goal p99 <= 100)", freshness);
         row(sb, "search latency idle, ms (top-10, one client)", idle);
@@ -126,12 +134,15 @@ final class Summary {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "%nMarkers: %d sent every 10 ms, %d found, %d not searchable within 10 s."
+                        "%nMarkers: %d sent every 10 ms, %d found, %d not searchable within 10 s;"
+                                + " %d polls, %d of them partial (a shard did not answer in time)."
                                 + " Checkpoints during the phase: full state up to %.1f MiB, up to"
                                 + " %.1f MiB written per (incremental) checkpoint.%n",
                         sustained.probesSent(),
                         sustained.probes().size(),
                         sustained.probesLost(),
+                        sustained.polls()[0],
+                        sustained.polls()[1],
                         maxSize / 1048576.0,
                         maxIncrement / 1048576.0));
         sb.append("\n`").append(line()).append("`\n");

@@ -26,9 +26,11 @@ final class SustainedRun {
             double rate,
             double seconds,
             long produced,
+            long applied,
             List<FreshnessProber.Probe> probes,
             int probesSent,
             int probesLost,
+            long[] polls,
             double[] searchMs,
             List<CheckpointStats.Checkpoint> checkpoints) {}
 
@@ -54,6 +56,7 @@ final class SustainedRun {
         CheckpointStats checkpoints = new CheckpointStats(stack.flinkRest(), "quiver");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong produced = new AtomicLong();
+        long searchableAtStart = Math.max(0, http.pointsCount(collection));
         long startMs = System.currentTimeMillis();
         long start = System.nanoTime();
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
@@ -100,11 +103,12 @@ final class SustainedRun {
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 log.printf(
                         Locale.ROOT,
-                        "e2e: sustained %5.1f s  produced %d (%.0f/s)  markers found %d/%d"
-                                + "  checkpoints %d%n",
+                        "e2e: sustained %5.1f s  produced %d (%.0f/s)  searchable %d"
+                                + "  markers found %d/%d  checkpoints %d%n",
                         elapsed,
                         produced.get(),
                         produced.get() / elapsed,
+                        http.pointsCount(collection),
                         prober.found().size(),
                         prober.sent(),
                         done);
@@ -125,13 +129,16 @@ final class SustainedRun {
             double[] searchMs = searches.get();
             polls.get(30, TimeUnit.SECONDS);
             checkpoints.poll();
+            long applied = Math.max(0, http.pointsCount(collection)) - searchableAtStart;
             return new Result(
                     rate,
                     elapsed,
                     produced.get(),
+                    applied,
                     prober.found(),
                     prober.sent(),
                     prober.lost(),
+                    prober.polls(),
                     searchMs,
                     checkpoints.triggeredSince(startMs));
         } finally {
