@@ -75,6 +75,14 @@ public final class E2eBenchmark implements Callable<Integer> {
                     "IDX files of Fashion-MNIST (default: ${DEFAULT-VALUE}; Debian: apt-get install dataset-fashion-mnist)")
     Path fashionMnist;
 
+    @Option(
+            names = "--rate-fraction",
+            defaultValue = "0.5",
+            description =
+                    "sustained ingest rate as a share of the measured maximum (default:"
+                            + " ${DEFAULT-VALUE})")
+    double rateFraction;
+
     @Option(names = "--m", defaultValue = "16", description = "HNSW M of the benchmark collections")
     int m;
 
@@ -130,6 +138,11 @@ public final class E2eBenchmark implements Callable<Integer> {
         int d = dim != null ? dim : smoke ? 32 : 128;
         int sustain = sustainSeconds != null ? sustainSeconds : smoke ? 12 : quick ? 30 : 60;
         int minCheckpoints = smoke ? 1 : 3;
+        if (!(rateFraction > 0 && rateFraction <= 1)) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "--rate-fraction must be in (0, 1], got " + rateFraction);
+        }
         Files.createDirectories(out);
         String machine = Report.machine();
         log.printf("e2e: %s run, %s, results in %s%n", mode, machine, out.toAbsolutePath());
@@ -176,7 +189,7 @@ public final class E2eBenchmark implements Callable<Integer> {
             log.println("e2e: search latency on the idle index");
             SearchLatency.measure(http, collection, Arrays.copyOf(generated.more(), WARM_UP), null);
             idle = SearchLatency.measure(http, collection, generated.queries(), null);
-            double rate = ingests.get(ingests.size() - 1).vectorsPerSecond() / 2;
+            double rate = ingests.get(ingests.size() - 1).vectorsPerSecond() * rateFraction;
             log.printf(
                     Locale.ROOT,
                     "e2e: sustained ingest at %.0f vectors/s for %d s%n",

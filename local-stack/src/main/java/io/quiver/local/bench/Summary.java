@@ -111,10 +111,11 @@ final class Summary {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "%nSustained ingest at %,.0f vectors/s (half the measured maximum) for %.0f"
+                        "%nSustained ingest at %,.0f vectors/s (%.2f × the measured maximum) for %.0f"
                                 + " s, %,d vectors; meanwhile %,d became searchable (%,.0f/s)."
                                 + " Lost markers count as %.0f ms.%n%n",
                         sustained.rate(),
+                        sustained.rate() / ingests.get(ingests.size() - 1).vectorsPerSecond(),
                         sustained.seconds(),
                         sustained.produced(),
                         sustained.applied(),
