@@ -434,13 +434,13 @@ class QuiverLocalScriptITCase {
         return sb.toString();
     }
 
-    private static String testClasspath() {
+    static String testClasspath() {
         // Failsafe may launch through a manifest-only jar; this property holds the real classpath.
         String cp = System.getProperty("surefire.test.class.path");
         return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
     }
 
-    private static Path repositoryRoot() {
+    static Path repositoryRoot() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve("scripts/quiver-local"))) {
                 return dir;
@@ -450,7 +450,7 @@ class QuiverLocalScriptITCase {
                 "no scripts/quiver-local above " + Path.of("").toAbsolutePath());
     }
 
-    private static void deleteRecursively(Path root) throws IOException {
+    static void deleteRecursively(Path root) throws IOException {
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
                 Files.deleteIfExists(p);

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
  * POST /collections/{name}/points/search/batch  several searches in one request
  * POST /collections/{name}/points/count      exact count, optionally filtered
  * GET  /collections/{name}/points/{id}       one point with vector and payload
+ * GET  /ui, /ui/{file}                       the demo page (static files)
  * </pre>
  *
  * A path that matches no pattern is 404; one that matches with another method is 405 with an {@code
@@ -68,6 +69,9 @@ public final class HttpRoutes {
         add("/collections/{name}/points/count", HttpMethod.POST, new CountPointsHandler(services));
         // After the fixed paths: "search", "delete" and "count" are ids only for GET.
         add("/collections/{name}/points/{id}", HttpMethod.GET, new GetPointHandler(services));
+        UiHandler ui = new UiHandler();
+        add("/ui", HttpMethod.GET, ui);
+        add("/ui/{id}", HttpMethod.GET, ui);
     }
 
     private void add(String pattern, HttpMethod method, RouteHandler handler) {

@@ -1,0 +1,73 @@
+package io.quiver.local.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.quiver.local.client.QuiverHttp;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Completed checkpoints of the running job, read from Flink's REST API ({@code GET
+ * /jobs/<id>/checkpoints}, whose history keeps only the last few, so it is polled while the phase
+ * runs and remembered by id).
+ */
+final class CheckpointStats {
+
+    /** One completed checkpoint: when triggered (epoch ms), end-to-end duration, sizes in bytes. */
+    record Checkpoint(
+            long id, long triggerMs, long durationMs, long stateSize, long checkpointedSize) {}
+
+    private final QuiverHttp flink;
+    private final String jobName;
+    private final Map<Long, Checkpoint> seen = new TreeMap<>();
+    private String jobId;
+
+    CheckpointStats(String flinkRest, String jobName) {
+        this.flink = new QuiverHttp(flinkRest);
+        this.jobName = jobName;
+    }
+
+    /** Reads the history once and remembers every completed checkpoint. */
+    synchronized void poll() throws IOException {
+        if (jobId == null) {
+            for (JsonNode job : flink.call("GET", "/jobs/overview", null).path("jobs")) {
+                if (jobName.equals(job.path("name").asText())
+                        && "RUNNING".equals(job.path("state").asText())) {
+                    jobId = job.path("jid").asText();
+                }
+            }
+            if (jobId == null) {
+                throw new IOException("no running Flink job named '" + jobName + "'");
+            }
+        }
+        JsonNode history =
+                flink.call("GET", "/jobs/" + jobId + "/checkpoints", null).path("history");
+        for (JsonNode c : history) {
+            if ("COMPLETED".equals(c.path("status").asText())
+                    && !c.path("is_savepoint").asBoolean(false)) {
+                long id = c.path("id").asLong();
+                seen.put(
+                        id,
+                        new Checkpoint(
+                                id,
+                                c.path("trigger_timestamp").asLong(),
+                                c.path("end_to_end_duration").asLong(),
+                                c.path("state_size").asLong(),
+                                c.path("checkpointed_size").asLong()));
+            }
+        }
+    }
+
+    /** Completed checkpoints triggered at or after {@code fromMs} (epoch ms), by id. */
+    synchronized List<Checkpoint> triggeredSince(long fromMs) {
+        List<Checkpoint> out = new ArrayList<>();
+        for (Checkpoint c : seen.values()) {
+            if (c.triggerMs() >= fromMs) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+}

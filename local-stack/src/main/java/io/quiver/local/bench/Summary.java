@@ -1,0 +1,164 @@
+package io.quiver.local.bench;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/** The run's figures as the markdown summary and as the one-line {@code key=value} summary. */
+final class Summary {
+
+    private final String mode;
+    private final String machine;
+    private final int m;
+    private final int efConstruction;
+    private final List<Report.CoreBuild> core;
+    private final List<IngestRun.Result> ingests;
+    private final Percentiles idle;
+    private final Percentiles busy;
+    private final Percentiles freshness;
+    private final Percentiles checkpointMs;
+    private final SustainedRun.Result sustained;
+    private final String note;
+
+    Summary(
+            String mode,
+            String machine,
+            int m,
+            int efConstruction,
+            List<Report.CoreBuild> core,
+            List<IngestRun.Result> ingests,
+            double[] idleMs,
+            SustainedRun.Result sustained,
+            String note) {
+        this.mode = mode;
+        this.machine = machine;
+        this.m = m;
+        this.efConstruction = efConstruction;
+        this.core = core;
+        this.ingests = ingests;
+        this.idle = new Percentiles(idleMs);
+        this.busy = new Percentiles(sustained.searchMs());
+        // A lost marker counts at the cut-off: leaving it out would flatter the percentiles.
+        int found = sustained.probes().size();
+        double[] fresh = new double[found + sustained.probesLost()];
+        Arrays.fill(fresh, FreshnessProber.LOST_AFTER_MS);
+        for (int i = 0; i < found; i++) {
+            fresh[i] = sustained.probes().get(i).latencyMs();
+        }
+        this.freshness = new Percentiles(fresh);
+        double[] cp = new double[sustained.checkpoints().size()];
+        for (int i = 0; i < cp.length; i++) {
+            cp[i] = sustained.checkpoints().get(i).durationMs();
+        }
+        this.checkpointMs = new Percentiles(cp);
+        this.sustained = sustained;
+        this.note = note;
+    }
+
+    /** The figures of the last (generated) data set, which the sustained phase also used. */
+    String line() {
+        IngestRun.Result ingest = ingests.get(ingests.size() - 1);
+        Report.CoreBuild build = core.get(core.size() - 1);
+        return String.join(
+                " ",
+                "ingest_vps=" + Report.count(ingest.vectorsPerSecond()),
+                "core_build_vps=" + Report.count(build.vectorsPerSecond()),
+                "freshness_p50_ms=" + Report.ms(freshness.at(50)),
+                "freshness_p99_ms=" + Report.ms(freshness.at(99)),
+                "freshness_max_ms=" + Report.ms(freshness.max()),
+                "search_p99_idle_ms=" + Report.ms(idle.at(99)),
+                "search_p99_ingest_ms=" + Report.ms(busy.at(99)),
+                "checkpoint_p99_ms=" + Report.ms(checkpointMs.at(99)));
+    }
+
+    String markdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "## End-to-end benchmark (%s run)%n%n", mode));
+        sb.append("Machine: ").append(machine).append(". ");
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "Local stack (`scripts/quiver-local`: broker, Flink job with parallelism 2"
+                                + " and 32 shards, query server, each its own JVM); collections"
+                                + " HNSW M %d, efConstruction %d, L2.%n%n",
+                        m,
+                        efConstruction));
+        sb.append(
+                "| data set | vectors | ingest, vectors/s (send to all searchable) |"
+                        + " HNSW core build, vectors/s (same data, a graph per shard as in the job, same run) | ingest / core |\n");
+        sb.append("|---|---|---|---|---|\n");
+        for (int i = 0; i < ingests.size(); i++) {
+            IngestRun.Result r = ingests.get(i);
+            Report.CoreBuild c = core.get(i);
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %,d | %,.0f (produced in %.1f s, searchable after %.1f s) |"
+                                    + " %,.0f (%d threads, %.1f s) | %.2f |%n",
+                            r.dataset(),
+                            r.n(),
+                            r.vectorsPerSecond(),
+                            r.producedSeconds(),
+                            r.searchableSeconds(),
+                            c.vectorsPerSecond(),
+                            c.threads(),
+                            c.seconds(),
+                            r.vectorsPerSecond() / c.vectorsPerSecond()));
+        }
+        if (!note.isEmpty()) {
+            sb.append('\n').append(note).append('\n');
+        }
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "%nSustained ingest at %,.0f vectors/s (%.2f × the measured maximum) for %.0f"
+                                + " s, %,d vectors; meanwhile %,d became searchable (%,.0f/s)."
+                                + " Lost markers count as %.0f ms.%n%n",
+                        sustained.rate(),
+                        sustained.rate() / ingests.get(ingests.size() - 1).vectorsPerSecond(),
+                        sustained.seconds(),
+                        sustained.produced(),
+                        sustained.applied(),
+                        sustained.applied() / sustained.seconds(),
+                        FreshnessProber.LOST_AFTER_MS));
+        sb.append("| figure | p50 | p99 | max | samples |\n|---|---|---|---|---|\n");
+        row(sb, "produce-to-searchable latency, ms (goal p99 <= 100)", freshness);
+        row(sb, "search latency idle, ms (top-10, one client)", idle);
+        row(sb, "search latency during ingest, ms", busy);
+        row(sb, "checkpoint duration, ms", checkpointMs);
+        long maxSize = 0;
+        long maxIncrement = 0;
+        for (CheckpointStats.Checkpoint c : sustained.checkpoints()) {
+            maxSize = Math.max(maxSize, c.stateSize());
+            maxIncrement = Math.max(maxIncrement, c.checkpointedSize());
+        }
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "%nMarkers: %d sent every 10 ms, %d found, %d not searchable within 10 s;"
+                                + " %d polls, %d of them partial (a shard did not answer in time)."
+                                + " Checkpoints during the phase: full state up to %.1f MiB, up to"
+                                + " %.1f MiB written per (incremental) checkpoint.%n",
+                        sustained.probesSent(),
+                        sustained.probes().size(),
+                        sustained.probesLost(),
+                        sustained.polls()[0],
+                        sustained.polls()[1],
+                        maxSize / 1048576.0,
+                        maxIncrement / 1048576.0));
+        sb.append("\n`").append(line()).append("`\n");
+        return sb.toString();
+    }
+
+    private static void row(StringBuilder sb, String name, Percentiles p) {
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "| %s | %s | %s | %s | %d |%n",
+                        name,
+                        Report.ms(p.at(50)),
+                        Report.ms(p.at(99)),
+                        Report.ms(p.max()),
+                        p.count()));
+    }
+}

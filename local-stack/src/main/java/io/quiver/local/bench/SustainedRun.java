@@ -1,0 +1,172 @@
+package io.quiver.local.bench;
+
+import io.quiver.local.client.QuiverHttp;
+import io.quiver.local.client.UpsertProducer;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sustained ingest at a fixed rate (half the measured maximum) with, at the same time, the
+ * freshness prober (a marker every 10 ms), a search-latency client and the checkpoint statistics.
+ * Runs for {@code seconds}, and longer until {@code minCheckpoints} checkpoints triggered during
+ * the phase have completed (at most {@code seconds} more), so that checkpoint cost is measured
+ * under this load.
+ */
+final class SustainedRun {
+
+    record Result(
+            double rate,
+            double seconds,
+            long produced,
+            long applied,
+            List<FreshnessProber.Probe> probes,
+            int probesSent,
+            int probesLost,
+            long[] polls,
+            double[] searchMs,
+            List<CheckpointStats.Checkpoint> checkpoints) {}
+
+    private static final long MARKER_PERIOD_MS = 10;
+
+    /** Between two polls of the prober: the resolution of the freshness figures. */
+    private static final long POLL_PAUSE_MS = 5;
+
+    private SustainedRun() {}
+
+    static Result run(
+            Dataset data,
+            String collection,
+            String markerCollection,
+            double rate,
+            int seconds,
+            int minCheckpoints,
+            LocalStack stack,
+            String topicPrefix,
+            PrintStream log)
+            throws Exception {
+        QuiverHttp http = stack.http();
+        CheckpointStats checkpoints = new CheckpointStats(stack.flinkRest(), "quiver");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong produced = new AtomicLong();
+        long searchableAtStart = Math.max(0, http.pointsCount(collection));
+        long startMs = System.currentTimeMillis();
+        long start = System.nanoTime();
+        ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+        var workers = Executors.newFixedThreadPool(3);
+        try (UpsertProducer producer =
+                        new UpsertProducer(stack.bootstrapServers(), topicPrefix, 5);
+                FreshnessProber prober =
+                        new FreshnessProber(
+                                stack.bootstrapServers(),
+                                topicPrefix,
+                                http,
+                                markerCollection,
+                                start)) {
+            Future<?> ingest =
+                    workers.submit(
+                            () -> {
+                                paced(producer, data, collection, rate, start, stop, produced);
+                                return null;
+                            });
+            Future<double[]> searches =
+                    workers.submit(
+                            () ->
+                                    SearchLatency.measure(
+                                            http, collection, data.queries(), () -> !stop.get()));
+            Future<?> polls =
+                    workers.submit(
+                            () -> {
+                                while (!stop.get() || prober.hasPending()) {
+                                    prober.pollOnce();
+                                    Thread.sleep(POLL_PAUSE_MS);
+                                }
+                                return null;
+                            });
+            scheduler.scheduleAtFixedRate(
+                    prober::sendNext, 0, MARKER_PERIOD_MS, TimeUnit.MILLISECONDS);
+
+            long deadline = start + seconds * 1_000_000_000L;
+            long hardDeadline = deadline + seconds * 1_000_000_000L;
+            while (true) {
+                Thread.sleep(2000);
+                stack.checkAlive();
+                checkpoints.poll();
+                int done = checkpoints.triggeredSince(startMs).size();
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                log.printf(
+                        Locale.ROOT,
+                        "e2e: sustained %5.1f s  produced %d (%.0f/s)  searchable %d"
+                                + "  markers found %d/%d  checkpoints %d%n",
+                        elapsed,
+                        produced.get(),
+                        produced.get() / elapsed,
+                        http.pointsCount(collection),
+                        prober.found().size(),
+                        prober.sent(),
+                        done);
+                for (Future<?> f : List.of(ingest, searches, polls)) {
+                    if (f.isDone()) {
+                        f.get(); // a worker that ended early failed: report why
+                    }
+                }
+                long now = System.nanoTime();
+                if (now >= hardDeadline || (now >= deadline && done >= minCheckpoints)) {
+                    break;
+                }
+            }
+            scheduler.shutdownNow();
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            stop.set(true);
+            ingest.get();
+            double[] searchMs = searches.get();
+            polls.get(30, TimeUnit.SECONDS);
+            checkpoints.poll();
+            long applied = Math.max(0, http.pointsCount(collection)) - searchableAtStart;
+            return new Result(
+                    rate,
+                    elapsed,
+                    produced.get(),
+                    applied,
+                    prober.found(),
+                    prober.sent(),
+                    prober.lost(),
+                    prober.polls(),
+                    searchMs,
+                    checkpoints.triggeredSince(startMs));
+        } finally {
+            stop.set(true);
+            scheduler.shutdownNow();
+            workers.shutdownNow();
+        }
+    }
+
+    /** Produces new points at {@code rate} per second until {@code stop}. */
+    private static void paced(
+            UpsertProducer producer,
+            Dataset data,
+            String collection,
+            double rate,
+            long start,
+            AtomicBoolean stop,
+            AtomicLong produced) {
+        float[][] more = data.more();
+        for (long i = 0; !stop.get(); i++) {
+            long due = start + (long) (i * 1e9 / rate);
+            long wait = due - System.nanoTime();
+            if (wait > 200_000) {
+                LockSupport.parkNanos(wait);
+            }
+            producer.send(collection, "s" + i, more[(int) (i % more.length)], null, null);
+            produced.incrementAndGet();
+        }
+        producer.flush();
+    }
+}
