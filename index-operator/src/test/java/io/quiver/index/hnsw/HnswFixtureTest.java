@@ -29,9 +29,12 @@ class HnswFixtureTest {
     void int8WithRescoringFindsTheSameNeighbours() {
         HnswIndex index =
                 HnswIndex.builder(3, Metric.L2).storage(Storage.INT8).calibrationSample(10).build();
+        float[][] points = new float[100][];
         for (int i = 0; i < 100; i++) {
-            index.upsert("p" + i, new float[] {i, 0, 1});
+            points[i] = new float[] {i, 0, 1};
+            index.upsert("p" + i, points[i]);
         }
+        index.rescoreWith(TestVectors.source(points, "p"));
         SearchHits hits = index.search(new float[] {37.2f, 0, 1}, 5, 50, null);
         assertThat(ids(hits)).containsExactly("p37", "p38", "p36", "p39", "p35");
     }
@@ -101,6 +104,8 @@ class HnswFixtureTest {
                     HnswIndex.builder(32, Metric.COSINE).storage(storage).withIds(false).build();
             float[][] base = TestVectors.clustered(5, 2000, 32, 10);
             index.addAll(base, null);
+            // Rescoring from a source is on the hot path of int8 too.
+            index.rescoreWith(TestVectors.source(base));
             SearchScratch s = index.newScratch();
             int[] nodes = new int[10];
             float[] dist = new float[10];
