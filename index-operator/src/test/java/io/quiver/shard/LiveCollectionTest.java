@@ -7,8 +7,10 @@ import io.quiver.index.Metric;
 import io.quiver.index.SearchHits;
 import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.index.hnsw.Storage;
+import io.quiver.operator.snapshot.GraphSnapshot;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -61,6 +63,40 @@ class LiveCollectionTest {
                 .isGreaterThanOrEqualTo(3L * N * DIM - 8L * N);
         assertThat(plain.ramBytesUsed() - float32.ramBytesUsed())
                 .isEqualTo(docs.ramBytesUsed() - index.ramBytesUsed());
+    }
+
+    @Test
+    void anInt8IndexLoadedFromAGraphSnapshotRescoresFromTheRestoredPoints() throws Exception {
+        HnswIndex index =
+                HnswIndex.builder(DIM, Metric.L2)
+                        .storage(Storage.INT8)
+                        .calibrationSample(200)
+                        .efConstruction(64)
+                        .build();
+        LiveCollection before =
+                new LiveCollection("docs", "{}".getBytes(StandardCharsets.UTF_8), 64, index);
+        float[][] vectors = random(600, 9);
+        for (int i = 0; i < vectors.length; i++) {
+            before.upsert("p" + i, vectors[i], null);
+        }
+        // As a restore does: the snapshot's index, then the points from the records.
+        GraphSnapshot snapshot = GraphSnapshot.write(index, 1, 1 << 16);
+        HnswIndex loaded = GraphSnapshot.read(snapshot.header(), snapshot.chunks(), 1);
+        LiveCollection after =
+                new LiveCollection("docs", "{}".getBytes(StandardCharsets.UTF_8), 64, loaded);
+        for (int i = 0; i < vectors.length; i++) {
+            after.putPoint("p" + i, vectors[i], null);
+        }
+        float[] q = random(1, 10)[0];
+        SearchHits a = index.search(q, 10, 64, null);
+        SearchHits b = loaded.search(q, 10, 64, null);
+        assertThat(b.size()).isEqualTo(a.size());
+        for (int j = 0; j < b.size(); j++) {
+            assertThat(b.id(j)).isEqualTo(a.id(j));
+            assertThat(b.score(j))
+                    .isCloseTo(
+                            ExactScores.score(Metric.L2, q, after.vector(b.id(j))), within(1e-3f));
+        }
     }
 
     private static float[][] random(int n, long seed) {

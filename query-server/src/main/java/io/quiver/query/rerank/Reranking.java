@@ -190,10 +190,27 @@ public final class Reranking implements AutoCloseable {
             return CompletableFuture.completedFuture(
                     RerankResult.vectorOrder(hits, RerankPlan.REASON_CIRCUIT_OPEN));
         }
+        return call(plan, pending.ask, breaker)
+                .handle(
+                        (scores, error) -> {
+                            if (error != null) {
+                                return fallback(plan, hits, error);
+                            }
+                            metrics.rerank(method, "ok");
+                            return reorder(hits, pending.complete(plan, scores, scoreCache));
+                        });
+    }
+
+    /**
+     * Asks the plan's reranker to score {@code ask} within the plan's timeout, and tells the
+     * breaker (if any) how it went. Fails for an error, a timeout or an answer of the wrong length.
+     */
+    private CompletableFuture<float[]> call(
+            RerankPlan plan, List<RerankCandidate> ask, CircuitBreaker breaker) {
         long start = System.nanoTime();
         CompletableFuture<float[]> scoring;
         try {
-            scoring = reranker(plan).score(plan.queryText(), pending.ask);
+            scoring = reranker(plan).score(plan.queryText(), ask);
         } catch (RuntimeException e) {
             scoring = CompletableFuture.failedFuture(e);
         }
@@ -201,25 +218,26 @@ public final class Reranking implements AutoCloseable {
                 .handle(
                         (scores, error) -> {
                             long nanos = System.nanoTime() - start;
-                            if (error == null && scores.length != pending.ask.size()) {
+                            if (error == null && scores.length != ask.size()) {
                                 error =
                                         new RerankerException(
                                                 scores.length
                                                         + " scores for "
-                                                        + pending.ask.size()
+                                                        + ask.size()
                                                         + " candidates");
                             }
                             if (error != null) {
                                 if (breaker != null) {
                                     breaker.onError(nanos, TimeUnit.NANOSECONDS, error);
                                 }
-                                return fallback(plan, hits, error);
+                                throw error instanceof CompletionException
+                                        ? (CompletionException) error
+                                        : new CompletionException(error);
                             }
                             if (breaker != null) {
                                 breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
                             }
-                            metrics.rerank(method, "ok");
-                            return reorder(hits, pending.complete(plan, scores, scoreCache));
+                            return scores;
                         });
     }
 
@@ -290,29 +308,16 @@ public final class Reranking implements AutoCloseable {
 
     private CompletableFuture<Boolean> refresh(
             RerankPlan plan, List<RerankCandidate> candidates, CircuitBreaker breaker) {
-        long start = System.nanoTime();
-        CompletableFuture<float[]> scoring;
-        try {
-            scoring = reranker(plan).score(plan.queryText(), candidates);
-        } catch (RuntimeException e) {
-            scoring = CompletableFuture.failedFuture(e);
-        }
-        return scoring.orTimeout(plan.timeoutMs(), TimeUnit.MILLISECONDS)
+        return call(plan, candidates, breaker)
                 .handle(
                         (scores, error) -> {
-                            long nanos = System.nanoTime() - start;
-                            if (error == null && scores.length != candidates.size()) {
-                                error = new RerankerException(scores.length + " scores");
-                            }
                             if (error != null) {
-                                breaker.onError(nanos, TimeUnit.NANOSECONDS, error);
                                 LOG.debug(
                                         "Rerank cache warm-up of {} failed: {}",
                                         where(plan),
                                         error.toString());
                                 return false;
                             }
-                            breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
                             URI uri = plan.endpoint().uri();
                             for (int j = 0; j < scores.length; j++) {
                                 scoreCache.put(uri, plan.queryText(), candidates.get(j), scores[j]);
