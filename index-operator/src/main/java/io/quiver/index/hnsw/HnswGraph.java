@@ -700,13 +700,7 @@ final class HnswGraph {
         }
         LongHeap results = s.results;
         if (rescorer != null && int8) {
-            LongHeap exact = s.candidates;
-            exact.clear();
-            while (!results.isEmpty()) {
-                int node = Packed.node(~results.pop());
-                offer(exact, Packed.pack(sourceDistance(s, node, rescorer), node), k);
-            }
-            results = exact;
+            results = rescore(s, rescorer, k);
         }
         while (results.size() > k) {
             results.pop();
@@ -718,6 +712,22 @@ final class HnswGraph {
             outDistances[i] = Packed.distance(p);
         }
         return found;
+    }
+
+    /**
+     * The best k of the ef results in {@code s} by exact distance from {@code rescorer}, in the
+     * candidates heap (free once the layer search is done). Kept out of {@link #search} so that its
+     * code stays small for the compiler.
+     */
+    private LongHeap rescore(SearchScratch s, VectorSource rescorer, int k) {
+        LongHeap results = s.results;
+        LongHeap exact = s.candidates;
+        exact.clear();
+        while (!results.isEmpty()) {
+            int node = Packed.node(~results.pop());
+            offer(exact, Packed.pack(sourceDistance(s, node, rescorer), node), k);
+        }
+        return exact;
     }
 
     /** Adds to a bounded max-heap of complements. */
