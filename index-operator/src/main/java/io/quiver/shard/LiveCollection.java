@@ -3,6 +3,8 @@ package io.quiver.shard;
 import io.quiver.index.Metric;
 import io.quiver.index.SearchHits;
 import io.quiver.index.VectorIndex;
+import io.quiver.index.hnsw.HnswIndex;
+import io.quiver.index.hnsw.Storage;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -16,7 +18,10 @@ import java.util.function.Predicate;
  *
  * <p>Memory: payloads are kept on heap as their UTF-8 JSON bytes, at most 64 KiB each, and vectors
  * as written (the index may hold another, normalized or quantized, form); a collection costs its
- * vectors and payloads once more on heap than RocksDB holds durably.
+ * vectors and payloads once more on heap than RocksDB holds durably. An int8 {@link HnswIndex}
+ * keeps only codes and graph and rescores its candidates from these vectors (it is handed them as
+ * its {@link io.quiver.index.hnsw.VectorSource} here), so a shard holds one float32 copy of each
+ * vector, not two.
  *
  * <p>The index task thread writes, shard server threads read. A reader may see a point's new vector
  * in the index a moment before its stored vector and payload change (or the other way round); each
@@ -41,6 +46,22 @@ public final class LiveCollection {
         this.spec = spec;
         this.defaultEf = defaultEf;
         this.index = index;
+        if (index instanceof HnswIndex && ((HnswIndex) index).storage() == Storage.INT8) {
+            ((HnswIndex) index).rescoreWith(this::readVector);
+        }
+    }
+
+    /**
+     * The index's rescoring source. A point upserted while a search runs may be rescored with its
+     * new vector for that one search (the stored vector and the index change a moment apart).
+     */
+    private boolean readVector(int node, String id, float[] dst) {
+        Point p = id == null ? null : points.get(id);
+        if (p == null) {
+            return false;
+        }
+        System.arraycopy(p.vector(), 0, dst, 0, p.vector().length);
+        return true;
     }
 
     public String name() {

@@ -23,6 +23,8 @@ import io.quiver.query.http.RequestGuard;
 import io.quiver.query.internal.NamedThreadFactory;
 import io.quiver.query.metrics.MeteredShardClient;
 import io.quiver.query.metrics.QueryMetrics;
+import io.quiver.query.rerank.RerankSettings;
+import io.quiver.query.rerank.Reranking;
 import io.quiver.query.routing.FlinkRestJobLocator;
 import io.quiver.query.routing.QueryableStateLookup;
 import io.quiver.query.routing.QueryableStateShardDirectory;
@@ -170,6 +172,7 @@ public final class QueryServer implements AutoCloseable {
                                         client,
                                         new ShardKeys(config.shards, config.maxParallelism)))
                         .metrics(metrics)
+                        .reranking(track(Reranking.create(metrics, config.rerankSettings)))
                         .build();
         ServerBootstrap bootstrap =
                 new ServerBootstrap()
@@ -303,6 +306,7 @@ public final class QueryServer implements AutoCloseable {
                 (int) CircuitBreakingShardClient.DEFAULT_OPEN_DURATION.toMillis();
         private int resultCacheTtlMs = (int) CachingSearcher.DEFAULT_TTL.toMillis();
         private long resultCacheMaxBytes = CachingSearcher.DEFAULT_MAX_BYTES;
+        private RerankSettings rerankSettings = RerankSettings.defaults();
         private ShardDirectory shardDirectory;
         private final Map<String, Object> kafkaProperties = new LinkedHashMap<>();
         private ApiKeys apiKeys;
@@ -334,6 +338,15 @@ public final class QueryServer implements AutoCloseable {
         /** The result cache's bound in approximate bytes of cached answers (default 64 MiB). */
         public Builder resultCacheMaxBytes(long resultCacheMaxBytes) {
             this.resultCacheMaxBytes = resultCacheMaxBytes;
+            return this;
+        }
+
+        /**
+         * The rerank score cache (size, TTL), the external rerankers' circuit breakers (failure
+         * rate, open duration) and the cache warm-up; default {@link RerankSettings#defaults()}.
+         */
+        public Builder rerankSettings(RerankSettings rerankSettings) {
+            this.rerankSettings = rerankSettings;
             return this;
         }
 
@@ -558,6 +571,7 @@ public final class QueryServer implements AutoCloseable {
             require(
                     resultCacheMaxBytes >= 0,
                     "result cache size must be >= 0 bytes, got " + resultCacheMaxBytes);
+            require(rerankSettings != null, "rerank settings must not be null");
             require(
                     (tlsCert == null) == (tlsKey == null),
                     "TLS needs both a certificate chain and a private key, got only the "
@@ -584,6 +598,7 @@ public final class QueryServer implements AutoCloseable {
             b.requestTimeoutMs = requestTimeoutMs;
             b.resultCacheTtlMs = resultCacheTtlMs;
             b.resultCacheMaxBytes = resultCacheMaxBytes;
+            b.rerankSettings = rerankSettings;
             b.directoryRefreshMs = directoryRefreshMs;
             b.statusStaleMs = statusStaleMs;
             b.ioThreads = ioThreads;

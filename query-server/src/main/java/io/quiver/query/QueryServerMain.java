@@ -2,11 +2,13 @@ package io.quiver.query;
 
 import io.quiver.query.cache.CachingSearcher;
 import io.quiver.query.http.HttpSettings;
+import io.quiver.query.rerank.RerankSettings;
 import io.quiver.query.security.ApiKeys;
 import io.quiver.schemas.KafkaClientSettings;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.routing.ShardKeys;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -143,6 +145,41 @@ public final class QueryServerMain implements Callable<Integer> {
     long cacheMaxBytes;
 
     @Option(
+            names = "--rerank-cache-size",
+            defaultValue = "" + RerankSettings.DEFAULT_CACHE_MAX_ENTRIES,
+            description =
+                    "Reranker scores cached, in (query text, document) pairs; 0 disables the score cache. Default: ${DEFAULT-VALUE}.")
+    int rerankCacheSize;
+
+    @Option(
+            names = "--rerank-cache-ttl-ms",
+            defaultValue = "600000",
+            description =
+                    "How long a cached reranker score is used (1000-86400000). Default: ${DEFAULT-VALUE}.")
+    long rerankCacheTtlMs;
+
+    @Option(
+            names = "--rerank-breaker-failure-rate",
+            defaultValue = "" + RerankSettings.DEFAULT_BREAKER_FAILURE_RATE_PERCENT,
+            description =
+                    "Percent of a reranker's last 20 calls that must fail or time out to open its circuit breaker (0-100]. Default: ${DEFAULT-VALUE}.")
+    float rerankBreakerFailureRate;
+
+    @Option(
+            names = "--rerank-breaker-open-ms",
+            defaultValue = "10000",
+            description =
+                    "How long an open reranker circuit breaker refuses calls before probing (100-3600000). Default: ${DEFAULT-VALUE}.")
+    long rerankBreakerOpenMs;
+
+    @Option(
+            names = "--rerank-warmup-queries",
+            defaultValue = "" + RerankSettings.DEFAULT_WARMUP_QUERIES,
+            description =
+                    "Most frequent recent rerank query texts whose cached scores are refreshed before they expire; 0 turns the warm-up off. Default: ${DEFAULT-VALUE}.")
+    int rerankWarmupQueries;
+
+    @Option(
             names = "--directory-refresh-ms",
             defaultValue = "1000",
             description =
@@ -267,6 +304,14 @@ public final class QueryServerMain implements Callable<Integer> {
                         .resultCacheTtlMs(cacheTtlMs)
                         .resultCacheMaxBytes(cacheMaxBytes)
                         .shardCircuitOpenMs(shardCircuitOpenMs)
+                        .rerankSettings(
+                                RerankSettings.defaults()
+                                        .withCacheMaxEntries(rerankCacheSize)
+                                        .withCacheTtl(Duration.ofMillis(rerankCacheTtlMs))
+                                        .withBreakerFailureRatePercent(rerankBreakerFailureRate)
+                                        .withBreakerOpenDuration(
+                                                Duration.ofMillis(rerankBreakerOpenMs))
+                                        .withWarmupQueries(rerankWarmupQueries))
                         .directoryRefreshMs(directoryRefreshMs)
                         .statusStaleMs(statusStaleMs)
                         .ioThreads(ioThreads)

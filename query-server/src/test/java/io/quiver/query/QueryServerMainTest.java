@@ -209,4 +209,52 @@ class QueryServerMainTest {
                                         .build())
                 .hasMessageContaining("c.pem does not exist or is not readable");
     }
+
+    @Test
+    void rerankCacheAndBreakerSettingsReachTheServerBuilder() {
+        CommandLine cmd = QueryServerMain.commandLine();
+        cmd.parseArgs(
+                "--bootstrap-servers",
+                "k:9092",
+                "--flink-rest",
+                "http://f:8081",
+                "--queryable-state-proxy",
+                "q:9069",
+                "--rerank-cache-size",
+                "500",
+                "--rerank-cache-ttl-ms",
+                "60000",
+                "--rerank-breaker-failure-rate",
+                "25",
+                "--rerank-breaker-open-ms",
+                "2000",
+                "--rerank-warmup-queries",
+                "0");
+        QueryServerMain main = cmd.getCommand();
+        main.builder().build();
+        assertThat(main.rerankCacheSize).isEqualTo(500);
+        assertThat(main.rerankCacheTtlMs).isEqualTo(60_000);
+        assertThat(main.rerankBreakerFailureRate).isEqualTo(25f);
+        assertThat(main.rerankBreakerOpenMs).isEqualTo(2000);
+        assertThat(main.rerankWarmupQueries).isZero();
+    }
+
+    @Test
+    void badRerankSettingsAreRejectedNamingTheValue() {
+        CommandLine cmd = QueryServerMain.commandLine();
+        cmd.parseArgs(
+                "--bootstrap-servers",
+                "k:9092",
+                "--flink-rest",
+                "http://f:8081",
+                "--queryable-state-proxy",
+                "q:9069",
+                "--rerank-breaker-failure-rate",
+                "0");
+        QueryServerMain main = cmd.getCommand();
+        org.assertj.core.api.Assertions.assertThatThrownBy(main::builder)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(
+                        "rerank breaker failure rate must be in (0, 100] percent, got 0");
+    }
 }

@@ -22,6 +22,11 @@ import java.io.OutputStream;
  * </pre>
  *
  * The header has its own checksum so that its sizes are trusted before anything is allocated.
+ *
+ * <p>Float vectors are written for float32 storage only (and for an int8 index still collecting its
+ * calibration sample): an int8 index rescores from a {@link VectorSource} outside the snapshot.
+ * Snapshots from builds that kept a float copy beside the codes (flags 1 and 4 both set) still
+ * read: the copy is checked and dropped.
  */
 final class HnswFormat {
 
@@ -168,7 +173,6 @@ final class HnswFormat {
                         .m(m)
                         .efConstruction(efConstruction)
                         .storage(storage)
-                        .rescore(quantizer == null || floats)
                         .seed(seed)
                         .exactSelectivity(exactSelectivity)
                         .calibrationSample(Math.max(1, calibrationSample))
@@ -178,7 +182,8 @@ final class HnswFormat {
         HnswIndex shell = config.build();
         HnswGraph g = shell.newGraph(quantizer);
         PagedStore st = g.store;
-        check(st.hasFloats == floats, "float copy flag");
+        // An int8 snapshot may carry the float copy older builds kept: read past it.
+        float[] dropped = floats && !st.hasFloats ? new float[dimension] : null;
         st.ensureCapacity(count);
 
         int[] ids = new int[g.maxConn0];
@@ -215,6 +220,8 @@ final class HnswFormat {
             int off = (node & st.pageMask) * dimension;
             if (st.hasFloats) {
                 in.readFloats(st.vectors[p], off, dimension);
+            } else if (dropped != null) {
+                in.readFloats(dropped, 0, dimension);
             }
             if (st.hasCodes) {
                 in.readBytes(st.codes[p], off, dimension);

@@ -55,7 +55,6 @@ final class HnswGraph {
             int m,
             int efConstruction,
             ScalarQuantizer quantizer,
-            boolean keepFloats,
             boolean labels,
             long seed,
             float exactSelectivity,
@@ -73,9 +72,7 @@ final class HnswGraph {
         this.quantizer = quantizer;
         this.kernels = kernels;
         this.exactSelectivity = exactSelectivity;
-        this.store =
-                new PagedStore(
-                        dimension, maxConn0, m, !int8 || keepFloats, int8, int8 && !l2, labels);
+        this.store = new PagedStore(dimension, maxConn0, m, !int8, int8, int8 && !l2, labels);
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new Object();
         }
@@ -274,15 +271,26 @@ final class HnswGraph {
         return cosine ? 1f - dot : -dot;
     }
 
-    /** Exact float32 distance from the query in {@code s}; needs the float copy. */
-    float exactDistance(SearchScratch s, int node) {
-        float[] v = store.vectors[node >>> store.pageShift];
-        int off = (node & store.pageMask) * dimension;
-        if (l2) {
-            return kernels.squareDistance(s.qf, s.qfOff, v, off, dimension);
+    /**
+     * Exact float32 distance from the query in {@code s} to the vector {@code source} holds for
+     * {@code node}, or its graph distance when the source has none.
+     */
+    float sourceDistance(SearchScratch s, int node, VectorSource source) {
+        float[] v = s.rescoreBuffer(dimension);
+        String label = store.labels != null ? label(node) : null;
+        if (!source.read(node, label, v)) {
+            return distance(s, node);
         }
-        float dot = kernels.dot(s.qf, s.qfOff, v, off, dimension);
-        return cosine ? 1f - dot : -dot;
+        if (l2) {
+            return kernels.squareDistance(s.qf, s.qfOff, v, 0, dimension);
+        }
+        float dot = kernels.dot(s.qf, s.qfOff, v, 0, dimension);
+        if (!cosine) {
+            return -dot;
+        }
+        // The source holds vectors as written; the query is already normalized.
+        float norm = kernels.dot(v, 0, v, 0, dimension);
+        return norm > 0 ? 1f - dot / (float) Math.sqrt(norm) : 1f;
     }
 
     /** Graph distance between two stored nodes. */
@@ -648,7 +656,8 @@ final class HnswGraph {
      *
      * @param filterCardinality how many nodes the filter accepts, or -1 if unknown (then it is
      *     estimated on a sample)
-     * @param rescore for int8 with a float copy: order the ef candidates by exact distance
+     * @param rescorer for int8: where to read float32 vectors to order the ef candidates by exact
+     *     distance, or null to keep the approximate int8 distances
      * @return the number of results written (less than k only when fewer live nodes match)
      */
     int search(
@@ -658,7 +667,7 @@ final class HnswGraph {
             int ef,
             IntPredicate filter,
             int filterCardinality,
-            boolean rescore,
+            VectorSource rescorer,
             int[] outNodes,
             float[] outDistances) {
         int n = count;
@@ -674,7 +683,7 @@ final class HnswGraph {
             long accepted =
                     filterCardinality >= 0 ? filterCardinality : estimateAccepted(filter, n);
             if (accepted < (long) (exactSelectivity * live) || accepted <= k) {
-                return exactSearch(s, k, filter, n, outNodes, outDistances);
+                return exactSearch(s, k, filter, n, rescorer, outNodes, outDistances);
             }
             // Past this many distance computations a scan of the accepted nodes is cheaper.
             visitLimit = (int) Math.max(accepted, 4L * ef);
@@ -687,17 +696,11 @@ final class HnswGraph {
             epDist = Packed.distance(best);
         }
         if (!searchLayer(s, ep, epDist, ef, 0, filter, true, n, visitLimit)) {
-            return exactSearch(s, k, filter, n, outNodes, outDistances);
+            return exactSearch(s, k, filter, n, rescorer, outNodes, outDistances);
         }
         LongHeap results = s.results;
-        if (rescore && int8 && store.hasFloats) {
-            LongHeap exact = s.candidates;
-            exact.clear();
-            while (!results.isEmpty()) {
-                int node = Packed.node(~results.pop());
-                offer(exact, Packed.pack(exactDistance(s, node), node), k);
-            }
-            results = exact;
+        if (rescorer != null && int8) {
+            results = rescore(s, rescorer, k);
         }
         while (results.size() > k) {
             results.pop();
@@ -709,6 +712,22 @@ final class HnswGraph {
             outDistances[i] = Packed.distance(p);
         }
         return found;
+    }
+
+    /**
+     * The best k of the ef results in {@code s} by exact distance from {@code rescorer}, in the
+     * candidates heap (free once the layer search is done). Kept out of {@link #search} so that its
+     * code stays small for the compiler.
+     */
+    private LongHeap rescore(SearchScratch s, VectorSource rescorer, int k) {
+        LongHeap results = s.results;
+        LongHeap exact = s.candidates;
+        exact.clear();
+        while (!results.isEmpty()) {
+            int node = Packed.node(~results.pop());
+            offer(exact, Packed.pack(sourceDistance(s, node, rescorer), node), k);
+        }
+        return exact;
     }
 
     /** Adds to a bounded max-heap of complements. */
@@ -732,34 +751,26 @@ final class HnswGraph {
         return (long) hits * n / samples;
     }
 
-    /** Exact top-k of every live node the filter (may be null) accepts. */
-    int exact(
-            SearchScratch s,
-            float[] query,
-            int k,
-            IntPredicate filter,
-            int[] outNodes,
-            float[] outDistances) {
-        setQuery(s, query);
-        return exactSearch(s, k, filter, count, outNodes, outDistances);
-    }
-
-    /** Scans every live node the filter accepts; exact distances when a float copy exists. */
+    /**
+     * Scans every live node the filter accepts; exact distances for float32, and for int8 when a
+     * source is given (approximate ones otherwise).
+     */
     int exactSearch(
             SearchScratch s,
             int k,
             IntPredicate filter,
             int n,
+            VectorSource rescorer,
             int[] outNodes,
             float[] outDistances) {
         LongHeap top = s.results;
         top.clear();
-        boolean floats = store.hasFloats;
+        boolean fromSource = int8 && rescorer != null;
         for (int node = 0; node < n; node++) {
             if (isDeleted(node) || (filter != null && !filter.test(node))) {
                 continue;
             }
-            float d = floats ? exactDistance(s, node) : distance(s, node);
+            float d = fromSource ? sourceDistance(s, node, rescorer) : distance(s, node);
             offer(top, Packed.pack(d, node), k);
         }
         int found = top.size();

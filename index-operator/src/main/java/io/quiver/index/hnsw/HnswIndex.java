@@ -35,6 +35,13 @@ import java.util.function.Predicate;
  *
  * <p>Deleted vectors stay in the graph as tombstones until {@link #rebuild()}; {@link
  * #deletedFraction()} tells when it is worth it.
+ *
+ * <p>int8 storage keeps only codes and graph. Searches rank candidates by int8 distance and, when a
+ * {@link VectorSource} is attached ({@link #rescoreWith}), reorder the {@code ef} best by exact
+ * float32 distance read from it; without a source the results and their distances are approximate.
+ * The source is the caller's float32 copy (a shard's stored vectors), so a process holds one copy
+ * of the floats, not one per index and another per shard. Until an int8 index without a quantizer
+ * has its calibration sample it holds float32 vectors in the graph.
  */
 public final class HnswIndex implements VectorIndex {
 
@@ -70,6 +77,7 @@ public final class HnswIndex implements VectorIndex {
 
     private volatile Generation current;
     private ScalarQuantizer quantizer;
+    private volatile VectorSource vectorSource;
 
     /** A graph with the id map that belongs to it; swapped whole by {@link #rebuild()}. */
     static final class Generation {
@@ -103,7 +111,6 @@ public final class HnswIndex implements VectorIndex {
                 config.m,
                 config.efConstruction,
                 int8 ? q : null,
-                !int8 || config.rescore,
                 withLabels,
                 config.seed,
                 config.exactSelectivity,
@@ -168,10 +175,24 @@ public final class HnswIndex implements VectorIndex {
         return gen.graph.ramBytesUsed() + idBytes;
     }
 
-    /** Bytes of the float32 copy an int8 index keeps for rescoring (0 otherwise or float32). */
-    public long rescoringBytes() {
-        HnswGraph g = current.graph;
-        return g.int8 ? g.store.floatBytes() : 0;
+    /**
+     * Attaches where an int8 index reads float32 vectors to rescore its candidates (see {@link
+     * VectorSource}); null detaches it, and searches return approximate distances. Ignored by
+     * float32 storage, which has exact distances already. Takes effect for searches that start
+     * afterwards; {@link #compactCopy()} hands it on.
+     */
+    public void rescoreWith(VectorSource source) {
+        this.vectorSource = source;
+    }
+
+    /** The attached {@link VectorSource}, or null. */
+    public VectorSource vectorSource() {
+        return vectorSource;
+    }
+
+    /** The source searches rescore from: none when rescoring is off. */
+    private VectorSource rescorer() {
+        return config.rescore ? vectorSource : null;
     }
 
     /**
@@ -392,6 +413,7 @@ public final class HnswIndex implements VectorIndex {
      */
     public HnswIndex compactCopy() {
         HnswIndex copy = new HnswIndex(config, quantizer);
+        copy.vectorSource = vectorSource;
         HnswGraph to = copy.newGraph(quantizer);
         Map<String, Integer> ids;
         writeLock.lock();
@@ -451,7 +473,7 @@ public final class HnswIndex implements VectorIndex {
         int[] nodes = new int[k];
         float[] distances = new float[k];
         IntPredicate nodeFilter = filter == null ? null : node -> filter.test(g.label(node));
-        int found = g.search(s, query, k, ef, nodeFilter, -1, config.rescore, nodes, distances);
+        int found = g.search(s, query, k, ef, nodeFilter, -1, rescorer(), nodes, distances);
         String[] ids = new String[found];
         float[] scores = new float[found];
         for (int i = 0; i < found; i++) {
@@ -487,7 +509,7 @@ public final class HnswIndex implements VectorIndex {
                             + k);
         }
         return current.graph.search(
-                scratch, query, k, ef, filter, -1, config.rescore, outNodes, outDistances);
+                scratch, query, k, ef, filter, -1, rescorer(), outNodes, outDistances);
     }
 
     /**
@@ -511,12 +533,15 @@ public final class HnswIndex implements VectorIndex {
                 ef,
                 filter,
                 filterCardinality,
-                config.rescore,
+                rescorer(),
                 outNodes,
                 outDistances);
     }
 
-    /** Exact top-k over every live vector (the reference for recall). */
+    /**
+     * Exact top-k over every live vector (the reference for recall); for int8, exact only with a
+     * {@link VectorSource} attached.
+     */
     public int exactSearch(
             float[] query, int k, IntPredicate filter, int[] outNodes, float[] outDistances) {
         validateSearch(query, k, k);
@@ -528,7 +553,7 @@ public final class HnswIndex implements VectorIndex {
                 k,
                 filter == null ? n -> true : filter,
                 0,
-                true,
+                vectorSource,
                 outNodes,
                 outDistances);
     }
@@ -686,8 +711,9 @@ public final class HnswIndex implements VectorIndex {
         }
 
         /**
-         * int8 only: keep a float32 copy and order each result list by exact distance (default).
-         * Without it memory drops to about a quarter and recall by a little.
+         * int8 only: order each result list by exact float32 distance read from the index's {@link
+         * VectorSource} when one is attached (default). Off, searches skip the source and return
+         * int8 distances: a little faster, a little less recall.
          */
         public Builder rescore(boolean rescore) {
             this.rescore = rescore;

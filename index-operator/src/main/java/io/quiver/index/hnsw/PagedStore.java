@@ -172,15 +172,4 @@ final class PagedStore {
         }
         return bytes + upperBytes + 64L * pages;
     }
-
-    /** Bytes of the float32 copy alone (0 when not kept). */
-    long floatBytes() {
-        long bytes = 0;
-        if (hasFloats) {
-            for (float[] page : vectors) {
-                bytes += 16 + 4L * page.length;
-            }
-        }
-        return bytes;
-    }
 }

@@ -24,6 +24,9 @@ public final class SearchScratch {
     float[] queryBuffer = new float[0];
     byte[] codeBuffer = new byte[0];
 
+    /** Where a {@link VectorSource} writes the candidate being rescored. */
+    float[] rescoreBuffer = new float[0];
+
     /** Neighbour selection: sorted candidates and the chosen ones. */
     long[] sorted = new long[64];
 
@@ -94,6 +97,13 @@ public final class SearchScratch {
             queryBuffer = new float[dimension];
         }
         return queryBuffer;
+    }
+
+    float[] rescoreBuffer(int dimension) {
+        if (rescoreBuffer.length < dimension) {
+            rescoreBuffer = new float[dimension];
+        }
+        return rescoreBuffer;
     }
 
     byte[] codeBuffer(int dimension) {

@@ -6,8 +6,8 @@ public enum Storage {
     FLOAT32,
     /**
      * One byte per component (scalar quantized, see {@link io.quiver.index.quant.ScalarQuantizer}):
-     * about a quarter of the memory, approximate distances; with float32 rescoring enabled the
-     * final top-k is ordered by exact distances from a float32 copy.
+     * about a quarter of the memory, approximate distances; with a {@link VectorSource} attached
+     * the final top-k is ordered by exact float32 distances read from it.
      */
     INT8;
 

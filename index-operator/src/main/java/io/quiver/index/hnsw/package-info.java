@@ -18,7 +18,8 @@
  *       existing id deletes the old node first, so an id is never returned twice.
  *   <li>int8 uses one affine map per index (calibrated on the first vectors or the bulk load);
  *       graph search compares codes, and with rescoring (default) the ef candidates are re-ranked
- *       by exact float32 distance, from a float copy kept for that purpose.
+ *       by exact float32 distance read from a {@link io.quiver.index.hnsw.VectorSource} the caller
+ *       attaches (a shard's stored vectors): the index keeps no float copy of its own.
  *   <li>Filters: graph search with the filter applied to results only; below {@code
  *       DEFAULT_EXACT_SELECTIVITY} (estimated on a sample when not given) or once the graph search
  *       has computed as many distances as an exact scan would, an exact scan answers.

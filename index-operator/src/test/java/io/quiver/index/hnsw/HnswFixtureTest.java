@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.quiver.index.Metric;
 import io.quiver.index.SearchHits;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class HnswFixtureTest {
@@ -29,9 +33,12 @@ class HnswFixtureTest {
     void int8WithRescoringFindsTheSameNeighbours() {
         HnswIndex index =
                 HnswIndex.builder(3, Metric.L2).storage(Storage.INT8).calibrationSample(10).build();
+        float[][] points = new float[100][];
         for (int i = 0; i < 100; i++) {
-            index.upsert("p" + i, new float[] {i, 0, 1});
+            points[i] = new float[] {i, 0, 1};
+            index.upsert("p" + i, points[i]);
         }
+        index.rescoreWith(TestVectors.source(points, "p"));
         SearchHits hits = index.search(new float[] {37.2f, 0, 1}, 5, 50, null);
         assertThat(ids(hits)).containsExactly("p37", "p38", "p36", "p39", "p35");
     }
@@ -95,31 +102,25 @@ class HnswFixtureTest {
     }
 
     @Test
-    void aWarmSearchAllocatesNothing() {
+    void aWarmSearchAllocatesNothing() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p =
+                new ProcessBuilder(
+                                java,
+                                "--add-modules",
+                                "jdk.incubator.vector",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                WarmSearchAllocation.class.getName())
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("measuring JVM exit code; output: %s", out).isZero();
         for (Storage storage : Storage.values()) {
-            HnswIndex index =
-                    HnswIndex.builder(32, Metric.COSINE).storage(storage).withIds(false).build();
-            float[][] base = TestVectors.clustered(5, 2000, 32, 10);
-            index.addAll(base, null);
-            SearchScratch s = index.newScratch();
-            int[] nodes = new int[10];
-            float[] dist = new float[10];
-            com.sun.management.ThreadMXBean mx =
-                    (com.sun.management.ThreadMXBean)
-                            java.lang.management.ManagementFactory.getThreadMXBean();
-            // Until C2 has compiled the search loop, Vector API temporaries live on the heap;
-            // on a loaded machine that takes a while, so measure rounds until one is clean
-            // (bounded), instead of trusting one fixed warm-up.
-            long allocated = Long.MAX_VALUE;
-            for (int round = 0; round < 40 && allocated >= 1024; round++) {
-                long before = mx.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < 2000; i++) {
-                    index.search(base[i], 10, 64, null, s, nodes, dist);
-                }
-                allocated = mx.getCurrentThreadAllocatedBytes() - before;
-            }
+            Matcher m = Pattern.compile(storage + " (\\d+)").matcher(out);
+            assertThat(m.find()).as("%s measured in: %s", storage, out).isTrue();
             // A few hundred bytes of slack for the measurement itself, not per search.
-            assertThat(allocated)
+            assertThat(Long.parseLong(m.group(1)))
                     .as("bytes allocated by 2000 warm %s searches", storage)
                     .isLessThan(1024);
         }

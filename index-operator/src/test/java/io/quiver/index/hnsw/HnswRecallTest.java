@@ -35,6 +35,7 @@ class HnswRecallTest {
                         .withIds(false)
                         .seed(SEED)
                         .build();
+        index.rescoreWith(TestVectors.source(base));
         index.addAll(base, null);
 
         SearchScratch scratch = index.newScratch();
@@ -67,6 +68,7 @@ class HnswRecallTest {
                         .calibrationSample(500)
                         .seed(SEED)
                         .build();
+        index.rescoreWith(TestVectors.source(base, "v"));
         for (int i = 0; i < base.length; i++) {
             index.upsert("v" + i, base[i]);
         }

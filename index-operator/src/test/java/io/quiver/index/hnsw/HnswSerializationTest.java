@@ -2,6 +2,7 @@ package io.quiver.index.hnsw;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.quiver.index.Metric;
 import io.quiver.index.SearchHits;
@@ -38,6 +39,9 @@ class HnswSerializationTest {
             index.delete("id-" + i);
         }
         HnswIndex copy = HnswIndex.readFrom(new ByteArrayInputStream(bytes(index)), 2);
+        assertThat(copy.vectorSource()).as("a source is not part of the snapshot").isNull();
+        index.rescoreWith(TestVectors.source(vectors, "id-"));
+        copy.rescoreWith(TestVectors.source(vectors, "id-"));
 
         assertThat(copy.size()).isEqualTo(index.size());
         assertThat(copy.storage()).isEqualTo(storage);
@@ -80,10 +84,67 @@ class HnswSerializationTest {
         }
         assertThat(index.storage()).isEqualTo(Storage.INT8);
         assertThat(index.quantizer()).isNotNull();
+        index.rescoreWith(TestVectors.source(vectors));
         SearchScratch s = index.newScratch();
         int[] nodes = new int[3];
         float[] dist = new float[3];
         int found = index.search(vectors[10], 3, 40, null, s, nodes, dist);
+        assertThat(Arrays.copyOf(nodes, found))
+                .containsExactly(TestVectors.bruteForce(Metric.L2, vectors, null, vectors[10], 3));
+    }
+
+    @Test
+    void anInt8SnapshotHoldsCodesAndGraphButNoFloatCopy() throws IOException {
+        int n = 1000;
+        int dim = 64;
+        float[][] vectors = TestVectors.clustered(17, n, dim, 8);
+        HnswIndex int8 =
+                HnswIndex.builder(dim, Metric.L2)
+                        .storage(Storage.INT8)
+                        .efConstruction(60)
+                        .withIds(false)
+                        .build();
+        int8.addAll(vectors, null);
+        byte[] written = bytes(int8);
+        // Codes alone are n * dim bytes; a float copy would add 4 * n * dim more.
+        assertThat((long) written.length).isLessThan(2L * n * dim);
+
+        HnswIndex back = HnswIndex.readFrom(new ByteArrayInputStream(written), 1);
+        back.rescoreWith(TestVectors.source(vectors));
+        int8.rescoreWith(TestVectors.source(vectors));
+        SearchScratch s = back.newScratch();
+        int[] a = new int[10];
+        int[] b = new int[10];
+        float[] da = new float[10];
+        float[] db = new float[10];
+        for (int q = 0; q < n; q += 37) {
+            int fa = int8.search(vectors[q], 10, 40, null, s, a, da);
+            int fb = back.search(vectors[q], 10, 40, null, s, b, db);
+            assertThat(Arrays.copyOf(b, fb)).containsExactly(Arrays.copyOf(a, fa));
+            assertThat(Arrays.copyOf(db, fb)).containsExactly(Arrays.copyOf(da, fa));
+            for (int j = 0; j < fb; j++) {
+                float exact = TestVectors.distance(Metric.L2, vectors[q], vectors[b[j]]);
+                assertThat(db[j]).as("rescored distance").isCloseTo(exact, within(1e-3f * exact));
+            }
+        }
+    }
+
+    @Test
+    void aFormatVersion1Int8FixtureWithAFloatCopyReadsBackWithoutIt() throws IOException {
+        byte[] fixture;
+        try (InputStream in = getClass().getResourceAsStream(FIXTURE_INT8)) {
+            fixture = in.readAllBytes();
+        }
+        HnswIndex index = HnswIndex.readFrom(new ByteArrayInputStream(fixture), 1);
+        byte[] again = bytes(index);
+        // 40 vectors of 6 floats: the copy older builds wrote is dropped on reading.
+        assertThat(again.length).isEqualTo(fixture.length - 40 * 6 * 4);
+        HnswIndex reread = HnswIndex.readFrom(new ByteArrayInputStream(again), 1);
+        float[][] vectors = fixtureVectors();
+        reread.rescoreWith(TestVectors.source(vectors));
+        int[] nodes = new int[3];
+        float[] dist = new float[3];
+        int found = reread.search(vectors[10], 3, 40, null, reread.newScratch(), nodes, dist);
         assertThat(Arrays.copyOf(nodes, found))
                 .containsExactly(TestVectors.bruteForce(Metric.L2, vectors, null, vectors[10], 3));
     }

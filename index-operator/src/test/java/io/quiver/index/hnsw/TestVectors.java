@@ -9,6 +9,26 @@ final class TestVectors {
 
     private TestVectors() {}
 
+    /** Rescoring from {@code base}, for an index whose internal ids are the indexes into it. */
+    static VectorSource source(float[][] base) {
+        return (node, id, dst) -> {
+            System.arraycopy(base[node], 0, dst, 0, base[node].length);
+            return true;
+        };
+    }
+
+    /** Rescoring from {@code base} for string ids {@code prefix + i}. */
+    static VectorSource source(float[][] base, String prefix) {
+        return (node, id, dst) -> {
+            if (id == null || !id.startsWith(prefix)) {
+                return false;
+            }
+            float[] v = base[Integer.parseInt(id.substring(prefix.length()))];
+            System.arraycopy(v, 0, dst, 0, v.length);
+            return true;
+        };
+    }
+
     /** {@code n} vectors around {@code clusters} Gaussian centres. */
     static float[][] clustered(long seed, int n, int dim, int clusters) {
         SplittableRandom random = new SplittableRandom(seed);

@@ -220,7 +220,7 @@ final class SearchHandler implements RouteHandler {
                     new Ranked(outcome, none, false, search.rerank().skipReason()));
         }
         return services.reranking()
-                .rerank(search.rerank(), outcome.hits())
+                .rerank(search.query().collection(), search.rerank(), outcome.hits())
                 .thenApply(result -> page(search.query(), outcome, result));
     }
 

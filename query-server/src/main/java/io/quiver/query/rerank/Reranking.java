@@ -18,9 +18,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,19 +33,28 @@ import org.slf4j.LoggerFactory;
  * circuit. Never fails: the returned future always completes normally, within the timeout plus
  * scheduling slack.
  *
- * <p>Every external endpoint has its own circuit breaker: when at least half of its last {@value
- * #BREAKER_WINDOW} calls (and at least {@value #BREAKER_MIN_CALLS}) failed or timed out, it stops
- * being called for the open duration (default 10 s), then lets {@value #BREAKER_PROBES} probe calls
- * through, closing again when they succeed.
+ * <p>Every external endpoint has its own circuit breaker: when at least the failure rate (default
+ * half) of its last {@value #BREAKER_WINDOW} calls (and at least {@value #BREAKER_MIN_CALLS})
+ * failed or timed out, it stops being called for the open duration (default 10 s), then lets
+ * {@value #BREAKER_PROBES} probe calls through, closing again when they succeed.
  *
- * <p>Scores of an external reranker are cached per (URL, query text, point id, text) for {@code
- * ScoreCache.DEFAULT_TTL} (see {@link ScoreCache}); only the candidates missing from the cache are
+ * <p>Scores of an external reranker are cached per (URL, query text, point id, text) for the cache
+ * TTL (default 10 minutes, see {@link ScoreCache}); only the candidates missing from the cache are
  * sent, and a search whose candidates are all cached makes no call. BM25 scores are not cached:
  * they depend on the whole candidate set.
  *
- * <p>Thread-safe; one per server.
+ * <p>Warm-up: searches reranked by an external reranker are counted per (collection, query text) in
+ * a bounded sketch ({@link RecentQueries}). Every tenth of the TTL a background thread (started by
+ * the first such search) takes the few most frequent ones seen at least twice and, when a cached
+ * score of the candidates they were last reranked with is missing or within a fifth of the TTL of
+ * expiring, asks the reranker for those candidates again, so the next search finds them cached.
+ * Counts halve once per TTL, so the frequency that matters is recent. Bounded work: at most {@link
+ * RerankSettings#warmupQueries()} calls of at most {@code top_n} candidates per round, each through
+ * the endpoint's breaker and timeout. Searches that are not reranked never reach any of this.
+ *
+ * <p>Thread-safe; one per server; {@link #close()} stops the warm-up thread.
  */
-public final class Reranking {
+public final class Reranking implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Reranking.class);
 
@@ -51,14 +63,29 @@ public final class Reranking {
     static final int BREAKER_PROBES = 2;
 
     /** How long a tripped breaker stays open before probing, by default. */
-    public static final Duration DEFAULT_OPEN_DURATION = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_OPEN_DURATION =
+            RerankSettings.DEFAULT_BREAKER_OPEN_DURATION;
+
+    /** The warm-up leaves queries seen once alone: one-off queries are most queries. */
+    static final int WARMUP_MIN_COUNT = 2;
+
+    /** Counts halve every this many warm-up rounds, once per TTL: frequency is per recent TTL. */
+    static final int DECAY_ROUNDS = 10;
 
     private final HttpClient client;
     private final QueryMetrics metrics;
+    private final RerankSettings settings;
     private final CircuitBreakerConfig breakerConfig;
     private final ConcurrentMap<URI, CircuitBreaker> breakers = new ConcurrentHashMap<>();
-    private final ScoreCache scoreCache =
-            new ScoreCache(ScoreCache.DEFAULT_MAX_ENTRIES, ScoreCache.DEFAULT_TTL);
+    private final ScoreCache scoreCache;
+    private final RecentQueries recent = new RecentQueries(RecentQueries.DEFAULT_CAPACITY);
+    private final AtomicBoolean warmupStarted = new AtomicBoolean();
+
+    /** Rounds run one at a time (one thread, or a test calling {@link #warmUp()}). */
+    private int warmupRounds;
+
+    private volatile ScheduledExecutorService warmupThread;
+    private volatile boolean closed;
 
     /**
      * @param client the HTTP client for external rerankers (asynchronous), or null for the shared
@@ -67,15 +94,28 @@ public final class Reranking {
      * @param openDuration how long a tripped circuit breaker refuses calls before probing
      */
     public Reranking(HttpClient client, QueryMetrics metrics, Duration openDuration) {
+        this(client, metrics, RerankSettings.defaults().withBreakerOpenDuration(openDuration));
+    }
+
+    /**
+     * @param client the HTTP client for external rerankers (asynchronous), or null for the shared
+     *     one
+     * @param metrics where outcomes are counted
+     * @param settings score cache, breaker and warm-up settings
+     */
+    public Reranking(HttpClient client, QueryMetrics metrics, RerankSettings settings) {
         this.client = client;
         this.metrics = metrics;
+        this.settings = settings;
+        this.scoreCache =
+                new ScoreCache(settings.cacheMaxEntries(), settings.cacheTtl(), settings.ticker());
         this.breakerConfig =
                 CircuitBreakerConfig.custom()
                         .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                         .slidingWindowSize(BREAKER_WINDOW)
                         .minimumNumberOfCalls(BREAKER_MIN_CALLS)
-                        .failureRateThreshold(50f)
-                        .waitDurationInOpenState(openDuration)
+                        .failureRateThreshold(settings.breakerFailureRatePercent())
+                        .waitDurationInOpenState(settings.breakerOpenDuration())
                         .permittedNumberOfCallsInHalfOpenState(BREAKER_PROBES)
                         .recordExceptions(Throwable.class)
                         .build();
@@ -83,10 +123,20 @@ public final class Reranking {
 
     /**
      * Reranking with the process-wide HTTP client (created on first use, so servers that never call
-     * an external reranker start no client threads) and the default breaker timing.
+     * an external reranker start no client threads) and default settings.
      */
     public static Reranking create(QueryMetrics metrics) {
-        return new Reranking(null, metrics, DEFAULT_OPEN_DURATION);
+        return create(metrics, RerankSettings.defaults());
+    }
+
+    /** Like {@link #create(QueryMetrics)} with the given settings. */
+    public static Reranking create(QueryMetrics metrics, RerankSettings settings) {
+        return new Reranking(null, metrics, settings);
+    }
+
+    /** The settings this reranking runs with. */
+    public RerankSettings settings() {
+        return settings;
     }
 
     /** Holds the shared client; the JVM initialises it on first access. */
@@ -103,6 +153,15 @@ public final class Reranking {
      * keep their order after them.
      */
     public CompletableFuture<RerankResult> rerank(RerankPlan plan, List<Hit> hits) {
+        return rerank(null, plan, hits);
+    }
+
+    /**
+     * Like {@link #rerank(RerankPlan, List)}, counting the query text per {@code collection} for
+     * the cache warm-up.
+     */
+    public CompletableFuture<RerankResult> rerank(
+            String collection, RerankPlan plan, List<Hit> hits) {
         if (!plan.active()) {
             return CompletableFuture.completedFuture(
                     RerankResult.vectorOrder(hits, plan.skipReason()));
@@ -115,7 +174,12 @@ public final class Reranking {
             return CompletableFuture.completedFuture(exact(hits));
         }
         String method = plan.method().wireName();
-        Pending pending = pending(plan, candidates(plan, hits));
+        List<RerankCandidate> candidates = candidates(plan, hits);
+        if (plan.endpoint() != null && warmupEnabled()) {
+            recent.record(collection, plan, candidates);
+            startWarmup();
+        }
+        Pending pending = pending(plan, candidates);
         if (pending.ask.isEmpty()) {
             metrics.rerank(method, "ok");
             return CompletableFuture.completedFuture(reorder(hits, pending.known));
@@ -126,10 +190,27 @@ public final class Reranking {
             return CompletableFuture.completedFuture(
                     RerankResult.vectorOrder(hits, RerankPlan.REASON_CIRCUIT_OPEN));
         }
+        return call(plan, pending.ask, breaker)
+                .handle(
+                        (scores, error) -> {
+                            if (error != null) {
+                                return fallback(plan, hits, error);
+                            }
+                            metrics.rerank(method, "ok");
+                            return reorder(hits, pending.complete(plan, scores, scoreCache));
+                        });
+    }
+
+    /**
+     * Asks the plan's reranker to score {@code ask} within the plan's timeout, and tells the
+     * breaker (if any) how it went. Fails for an error, a timeout or an answer of the wrong length.
+     */
+    private CompletableFuture<float[]> call(
+            RerankPlan plan, List<RerankCandidate> ask, CircuitBreaker breaker) {
         long start = System.nanoTime();
         CompletableFuture<float[]> scoring;
         try {
-            scoring = reranker(plan).score(plan.queryText(), pending.ask);
+            scoring = reranker(plan).score(plan.queryText(), ask);
         } catch (RuntimeException e) {
             scoring = CompletableFuture.failedFuture(e);
         }
@@ -137,26 +218,122 @@ public final class Reranking {
                 .handle(
                         (scores, error) -> {
                             long nanos = System.nanoTime() - start;
-                            if (error == null && scores.length != pending.ask.size()) {
+                            if (error == null && scores.length != ask.size()) {
                                 error =
                                         new RerankerException(
                                                 scores.length
                                                         + " scores for "
-                                                        + pending.ask.size()
+                                                        + ask.size()
                                                         + " candidates");
                             }
                             if (error != null) {
                                 if (breaker != null) {
                                     breaker.onError(nanos, TimeUnit.NANOSECONDS, error);
                                 }
-                                return fallback(plan, hits, error);
+                                throw error instanceof CompletionException
+                                        ? (CompletionException) error
+                                        : new CompletionException(error);
                             }
                             if (breaker != null) {
                                 breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
                             }
-                            metrics.rerank(method, "ok");
-                            return reorder(hits, pending.complete(plan, scores, scoreCache));
+                            return scores;
                         });
+    }
+
+    private boolean warmupEnabled() {
+        return settings.warmupQueries() > 0 && settings.cacheMaxEntries() > 0;
+    }
+
+    private void startWarmup() {
+        if (closed || !warmupStarted.compareAndSet(false, true)) {
+            return;
+        }
+        ScheduledExecutorService thread =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "quiver-rerank-warmup");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        long every = Math.max(1, settings.warmupInterval().toMillis());
+        thread.scheduleWithFixedDelay(this::warmUpRound, every, every, TimeUnit.MILLISECONDS);
+        warmupThread = thread;
+    }
+
+    private void warmUpRound() {
+        try {
+            warmUp().join();
+        } catch (RuntimeException e) {
+            // A round that failed is retried at the next one; the breaker has counted it.
+            LOG.debug("Rerank cache warm-up round failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * One warm-up round: rescored again are the candidates of the most frequent recent query texts
+     * whose cached scores are missing or near expiry. Completes with how many query texts were
+     * rescored; never exceptionally for a reranker's failure.
+     */
+    CompletableFuture<Integer> warmUp() {
+        List<CompletableFuture<Boolean>> calls = new ArrayList<>();
+        for (RecentQueries.Entry e : recent.top(settings.warmupQueries())) {
+            if (e.count < WARMUP_MIN_COUNT) {
+                break;
+            }
+            RerankPlan plan = e.plan;
+            URI uri = plan.endpoint().uri();
+            if (scoreCache.fresh(uri, plan.queryText(), e.candidates, settings.refreshAhead())) {
+                continue;
+            }
+            CircuitBreaker breaker = breaker(plan);
+            if (!breaker.tryAcquirePermission()) {
+                continue;
+            }
+            calls.add(refresh(plan, e.candidates, breaker));
+        }
+        if (++warmupRounds % DECAY_ROUNDS == 0) {
+            recent.decay();
+        }
+        return CompletableFuture.allOf(calls.toArray(new CompletableFuture<?>[0]))
+                .thenApply(
+                        done -> {
+                            int refreshed = 0;
+                            for (CompletableFuture<Boolean> c : calls) {
+                                refreshed += c.join() ? 1 : 0;
+                            }
+                            return refreshed;
+                        });
+    }
+
+    private CompletableFuture<Boolean> refresh(
+            RerankPlan plan, List<RerankCandidate> candidates, CircuitBreaker breaker) {
+        return call(plan, candidates, breaker)
+                .handle(
+                        (scores, error) -> {
+                            if (error != null) {
+                                LOG.debug(
+                                        "Rerank cache warm-up of {} failed: {}",
+                                        where(plan),
+                                        error.toString());
+                                return false;
+                            }
+                            URI uri = plan.endpoint().uri();
+                            for (int j = 0; j < scores.length; j++) {
+                                scoreCache.put(uri, plan.queryText(), candidates.get(j), scores[j]);
+                            }
+                            return true;
+                        });
+    }
+
+    /** Stops the warm-up thread; reranking itself keeps working. */
+    @Override
+    public void close() {
+        closed = true;
+        ScheduledExecutorService thread = warmupThread;
+        if (thread != null) {
+            thread.shutdownNow();
+        }
     }
 
     /** The best {@code plan.topN()} hits with the text the method reads. */

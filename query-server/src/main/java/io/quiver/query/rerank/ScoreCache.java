@@ -2,8 +2,12 @@ package io.quiver.query.rerank;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Recent external reranker scores of (query text, document) pairs, so a recurring query does not
@@ -14,23 +18,42 @@ import java.time.Duration;
  * <p>The key is the reranker's URL, the query text, the point id and a hash of the text sent: a
  * point whose text changed misses the cache rather than reusing a stale score (a hash collision
  * between two versions of one point's text is possible but needs the same length and 32-bit hash).
- * Bounded by entry count (W-TinyLFU, Caffeine), each entry expiring a while after it was written.
- * Thread-safe.
+ * Bounded by entry count (W-TinyLFU, Caffeine), each entry expiring a while after it was written
+ * (both set by {@link RerankSettings}). Thread-safe.
  */
 final class ScoreCache {
-
-    /** Entries kept: at ~150 bytes of key per entry, about 15 MB for common query lengths. */
-    static final int DEFAULT_MAX_ENTRIES = 100_000;
-
-    /** Long enough for bursts of one query, short enough that a model update shows soon. */
-    static final Duration DEFAULT_TTL = Duration.ofMinutes(10);
 
     private record Key(URI uri, String queryText, String id, int textHash, int textLength) {}
 
     private final Cache<Key, Float> cache;
+    private final Duration ttl;
 
-    ScoreCache(int maxEntries, Duration ttl) {
-        this.cache = Caffeine.newBuilder().maximumSize(maxEntries).expireAfterWrite(ttl).build();
+    ScoreCache(int maxEntries, Duration ttl, Ticker ticker) {
+        this.ttl = ttl;
+        this.cache =
+                Caffeine.newBuilder()
+                        .maximumSize(maxEntries)
+                        .expireAfterWrite(ttl)
+                        .ticker(ticker)
+                        .build();
+    }
+
+    /**
+     * Whether every candidate has a cached score that stays valid for at least {@code ahead} more.
+     */
+    boolean fresh(URI uri, String queryText, List<RerankCandidate> candidates, Duration ahead) {
+        Optional<Policy.FixedExpiration<Key, Float>> expiry = cache.policy().expireAfterWrite();
+        if (expiry.isEmpty()) {
+            return false;
+        }
+        Duration oldest = ttl.minus(ahead);
+        for (RerankCandidate c : candidates) {
+            Optional<Duration> age = expiry.get().ageOf(key(uri, queryText, c));
+            if (age.isEmpty() || age.get().compareTo(oldest) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The cached score of {@code candidate} for {@code queryText} at {@code uri}, or NaN. */
