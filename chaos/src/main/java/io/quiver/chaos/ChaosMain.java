@@ -125,9 +125,7 @@ public final class ChaosMain implements Callable<Integer> {
                         && report.getLong("duplicated") == 0
                         && report.getLong("deleted_returned") == 0
                         && report.getLong("dlq_good_stream") == 0
-                        // 503 shards_unavailable is the documented answer while no shard is up
-                        // (the whole job restarts after a TaskManager dies); any other 5xx fails.
-                        && report.getLong("outage_5xx") == report.getLong("outage_503_no_shard")
+                        && report.getLong("outage_5xx") == 0
                         && report.getLong("qs_restart_lost") == 0
                         && report.getLong("qs_restart_non_connection_errors") == 0
                         && report.getLong("broker_restart_lost") == 0

@@ -64,7 +64,8 @@ final class SearchProbe implements AutoCloseable {
                 }
             } else if (a.status() >= 500) {
                 server5xx.incrementAndGet();
-                // The query server's documented answer when not one shard is up (503, retry).
+                // Counted apart to tell a regression to the old "no shard answered" 503 from
+                // other server errors.
                 if (a.status() == 503
                         && "shards_unavailable".equals(a.body().at("/error/code").asText())) {
                     noShardAnswered.incrementAndGet();

@@ -168,14 +168,16 @@ class QueryServerKafkaITCase {
     }
 
     @Test
-    void searchWithoutAnyLocatedShardIs503() {
+    void searchWithoutAnyLocatedShardIsAnEmptyPartialAnswer() {
         http.put("/collections/docs", "{\"dimension\":3,\"metric\":\"cosine\"}");
         HttpJson.Answer r =
                 http.post(
                         "/collections/docs/points/search",
                         "{\"vector\":[1,0,0],\"timeout_ms\":200}");
-        assertThat(r.status()).isEqualTo(503);
-        assertThat(r.json().at("/error/code").asText()).isEqualTo("shards_unavailable");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("partial").asBoolean()).isTrue();
+        assertThat(r.json().get("result")).isEmpty();
+        assertThat(r.json().get("missing_shards")).hasSize(4);
         HttpJson.Answer ready = http.get("/readyz");
         assertThat(ready.status()).isEqualTo(503);
         assertThat(ready.json().at("/result/ready").asInt()).isZero();

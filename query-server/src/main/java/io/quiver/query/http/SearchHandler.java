@@ -141,8 +141,9 @@ final class SearchHandler implements RouteHandler {
 
     /**
      * Runs a prepared search: reads the end offsets first for strong consistency, fans out, and
-     * fails with 504 when a session or strong search missed shards, 503 when no shard answered;
-     * then reranks when the plan says so (never failing for the reranker) and cuts the page.
+     * fails with 504 when a session or strong search missed shards (an eventual one answers
+     * partial, even with no shard); then reranks when the plan says so (never failing for the
+     * reranker) and cuts the page.
      */
     CompletableFuture<Ranked> run(CollectionSpec spec, Prepared search) {
         SearchQuery query = search.fanOut();
@@ -399,14 +400,9 @@ final class SearchHandler implements RouteHandler {
                             + query.timeoutMs()
                             + " ms");
         }
-        if (outcome.answeredShards() == 0) {
-            throw new UnavailableException(
-                    "shards_unavailable",
-                    "no shard answered within "
-                            + query.timeoutMs()
-                            + " ms; missing shards: "
-                            + outcome.missingShards());
-        }
+        // An eventual search that no shard answered is still an answer, flagged partial with every
+        // shard missing: during a job restart (a TaskManager lost, all shards recovering) clients
+        // keep getting 200s they can recognize, not errors they must retry.
         return outcome;
     }
 

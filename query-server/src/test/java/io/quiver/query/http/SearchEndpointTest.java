@@ -139,12 +139,13 @@ class SearchEndpointTest {
     }
 
     @Test
-    void noShardAnsweredIs503() {
+    void noShardAnsweringIsAnEmptyPartialAnswerNamingEveryShard() {
         f.searcher.answer(new SearchOutcome(List.of(), 0, List.of(0, 1, 2, 3)));
         HttpExchange.Response r = search("{\"vector\":[1,0,0,0]}");
-        assertThat(r.status()).isEqualTo(503);
-        assertThat(r.errorCode()).isEqualTo("shards_unavailable");
-        assertThat(r.errorMessage()).contains("no shard answered").contains("[0, 1, 2, 3]");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("partial").asBoolean()).isTrue();
+        assertThat(r.json().get("result")).isEmpty();
+        assertThat(r.json().get("missing_shards").toString()).isEqualTo("[0,1,2,3]");
     }
 
     @Test
@@ -477,11 +478,11 @@ class SearchEndpointTest {
     }
 
     @Test
-    void aBatchWithNoShardAnsweringIs503() {
+    void aBatchWithNoShardAnsweringAnswersPartial() {
         f.searcher.answer(new SearchOutcome(List.of(), 0, List.of(0, 1, 2, 3)));
         HttpExchange.Response r = batch("{\"searches\":[{\"vector\":[1,0,0,0]}]}");
-        assertThat(r.status()).isEqualTo(503);
-        assertThat(r.errorCode()).isEqualTo("shards_unavailable");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().toString()).contains("\"partial\":true");
     }
 
     private HttpExchange.Response batch(String body) {
