@@ -43,7 +43,9 @@ class GraphSnapshotRestoreTest {
                             + "\"ef_construction\":64}}")
                     .getBytes(StandardCharsets.UTF_8);
     private static final byte[] FLAT_SPEC =
-            ("{\"name\":\"flat\",\"dimension\":" + DIM + ",\"metric\":\"l2\"}")
+            ("{\"name\":\"flat\",\"dimension\":"
+                            + DIM
+                            + ",\"metric\":\"l2\",\"index\":{\"type\":\"flat\"}}")
                     .getBytes(StandardCharsets.UTF_8);
 
     private ShardServer server;
