@@ -55,7 +55,7 @@ final class GraphSnapshots {
 
     /** One HNSW collection of one shard, as far as snapshots go. */
     private static final class Tracked {
-        final HnswIndex index;
+        HnswIndex index;
         long committedEpoch;
         long nextEpoch;
         long deltaIds;
@@ -160,6 +160,28 @@ final class GraphSnapshots {
         if (next != null) {
             long nextEpoch = old == null ? 1 : old.nextEpoch + 1;
             track(shardKey, collection, next, -1, nextEpoch, next.size(), false);
+        }
+    }
+
+    /**
+     * Starts tracking {@code next}, a rebuilt index that holds every op applied so far, in place of
+     * the collection's old one, and snapshots it right away (at the next checkpoint when a
+     * serialization is still running); the current key is {@code shardKey}. The committed snapshot
+     * and delta log stay valid until the new snapshot commits: they describe the same points.
+     */
+    void rebuilt(int shardKey, String collection, HnswIndex next) {
+        Tracked t = get(shardKey, collection);
+        if (t == null) {
+            // The spec changed: the old graph state was dropped with the old spec.
+            track(shardKey, collection, next, -1, 1, next.size(), true);
+            t = get(shardKey, collection);
+        }
+        t.index = next;
+        t.deltaIds = Math.max(t.deltaIds, 1);
+        if (t.inFlight == null) {
+            start(t);
+        } else {
+            t.checkpointsSince = options.everyCheckpoints();
         }
     }
 

@@ -95,6 +95,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     private transient ShardWriter writer;
     private transient IndexMetrics metrics;
     private transient GraphSnapshots snapshots;
+    private transient BackgroundRebuilds rebuilds;
     private transient long restoredRecords;
     private transient long restoreMillis;
     private transient ShardRestore.Result restoreSummary;
@@ -235,7 +236,17 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
             metrics.restoredGraphs(restoreSummary.fromSnapshot(), restoreSummary.rebuilt());
         }
         metrics.snapshots(snapshots);
-        writer = new ShardWriter(records, specs, applied, indexFactory, metrics, snapshots);
+        rebuilds =
+                new BackgroundRebuilds(
+                        indexFactory,
+                        RebuildOptions.from(configuration()),
+                        snapshots,
+                        this::setCurrentKey,
+                        Runtime.getRuntime().availableProcessors());
+        metrics.rebuilds(rebuilds);
+        writer =
+                new ShardWriter(
+                        records, specs, applied, indexFactory, metrics, snapshots, rebuilds);
         server = ShardServer.acquire(ShardServerOptions.host(conf), ShardServerOptions.port(conf));
         for (LiveShard shard : owned.values()) {
             shard.setReady(true);
@@ -270,10 +281,12 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     }
 
     /**
-     * Commits finished graph snapshots, then rewrites the queryable status of every owned shard;
-     * runs on the task thread.
+     * Swaps in finished background rebuilds and starts due ones, commits finished graph snapshots,
+     * then rewrites the queryable status of every owned shard; runs on the task thread.
      */
     private void publishStatus(long now) throws Exception {
+        rebuilds.swapFinished();
+        rebuilds.checkTombstones(owned);
         snapshots.commitFinished();
         long wallClock = System.currentTimeMillis();
         for (Map.Entry<Integer, LiveShard> e : owned.entrySet()) {
@@ -299,6 +312,9 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     @Override
     public void close() throws Exception {
         try {
+            if (rebuilds != null) {
+                rebuilds.close();
+            }
             if (snapshots != null) {
                 snapshots.close();
             }
@@ -323,6 +339,11 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     /** This subtask's graph snapshots; for tests. */
     GraphSnapshots snapshots() {
         return snapshots;
+    }
+
+    /** This subtask's background rebuilds; for tests. */
+    BackgroundRebuilds rebuilds() {
+        return rebuilds;
     }
 
     /** This subtask's metrics; for tests. */
