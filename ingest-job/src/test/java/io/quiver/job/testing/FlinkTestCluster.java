@@ -39,6 +39,12 @@ public final class FlinkTestCluster implements AutoCloseable {
 
     /** Starts one TaskManager with {@code slots} slots; checkpoints go under {@code dir}. */
     public static FlinkTestCluster start(Path dir, int slots) throws Exception {
+        return start(dir, slots, new Configuration());
+    }
+
+    /** Like {@link #start(Path, int)}, with {@code extra} set on top of the test configuration. */
+    public static FlinkTestCluster start(Path dir, int slots, Configuration extra)
+            throws Exception {
         int proxyPort = freePort();
         Configuration conf = new Configuration();
         conf.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
@@ -55,6 +61,7 @@ public final class FlinkTestCluster implements AutoCloseable {
         conf.setString("quiver.snapshot.every-checkpoints", "1");
         // The REST API serves metrics from a cache refreshed at this interval (default 10 s).
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
+        conf.addAll(extra);
         MiniCluster cluster =
                 new MiniCluster(
                         new MiniClusterConfiguration.Builder()
