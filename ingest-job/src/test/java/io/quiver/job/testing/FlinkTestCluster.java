@@ -90,6 +90,16 @@ public final class FlinkTestCluster implements AutoCloseable {
         return env.executeAsync(options.jobName());
     }
 
+    /** An environment that runs jobs on this cluster, e.g. a bulk load. */
+    public TestStreamEnvironment environment(int parallelism) {
+        return new TestStreamEnvironment(
+                cluster,
+                new Configuration(conf),
+                parallelism,
+                Collections.emptyList(),
+                Collections.emptyList());
+    }
+
     public MiniCluster miniCluster() {
         return cluster;
     }
