@@ -52,6 +52,8 @@ final class GraphSnapshots {
     private volatile long lastSnapshotBytes;
     private volatile long snapshotsWritten;
     private volatile long deltaLengthSeen;
+    private volatile long snapshotsDeferred;
+    private long lastCheckpointMillis = -1;
 
     /** One HNSW collection of one shard, as far as snapshots go. */
     private static final class Tracked {
@@ -60,6 +62,7 @@ final class GraphSnapshots {
         long nextEpoch;
         long deltaIds;
         long checkpointsSince;
+        long opsSinceCheckpoint;
         Future<GraphSnapshot> inFlight;
 
         Tracked(HnswIndex index, long committedEpoch, long nextEpoch, long deltaIds) {
@@ -142,6 +145,7 @@ final class GraphSnapshots {
         Tracked t = get(shardKey, collection);
         if (t != null) {
             delta.put(ShardWriter.storeKey(collection, id), t.nextEpoch);
+            t.opsSinceCheckpoint++;
             // Counts ops, not distinct ids, until the next commit recounts: a rewrite comes early
             // at worst.
             t.deltaIds++;
@@ -212,17 +216,28 @@ final class GraphSnapshots {
     }
 
     /**
-     * Called before every checkpoint barrier on the task thread: commits finished snapshots, then
-     * starts one for every collection that is due and has none running.
+     * Called before every checkpoint barrier on the task thread, {@code nowMillis} being the
+     * processing time: commits finished snapshots, then starts one for every collection that is due
+     * and has none running. A collection's ingest rate is its ops since the previous call over the
+     * time since then (none at the first call).
      */
-    void beforeCheckpoint() throws Exception {
+    void beforeCheckpoint(long nowMillis) throws Exception {
         commitFinished();
+        double seconds =
+                lastCheckpointMillis < 0 ? 0 : Math.max(1, nowMillis - lastCheckpointMillis) / 1e3;
+        lastCheckpointMillis = nowMillis;
         for (Map<String, Tracked> shard : tracked.values()) {
             for (Tracked t : shard.values()) {
                 t.checkpointsSince++;
-                if (t.inFlight == null
-                        && options.due(t.deltaIds, t.index.size(), t.checkpointsSince)) {
+                double rate = seconds == 0 ? 0 : t.opsSinceCheckpoint / seconds;
+                t.opsSinceCheckpoint = 0;
+                if (t.inFlight != null) {
+                    continue;
+                }
+                if (options.due(t.deltaIds, t.index.size(), t.checkpointsSince, rate)) {
                     start(t);
+                } else if (options.due(t.deltaIds, t.index.size(), t.checkpointsSince)) {
+                    snapshotsDeferred++;
                 }
             }
         }
@@ -358,6 +373,11 @@ final class GraphSnapshots {
     /** {@link #deltaLength()} as of the last checkpoint; safe to read from any thread. */
     long deltaLengthSeen() {
         return deltaLengthSeen;
+    }
+
+    /** Snapshots that were due by count but waited because of heavy ingest; any thread. */
+    long snapshotsDeferred() {
+        return snapshotsDeferred;
     }
 
     long lastSnapshotBytes() {

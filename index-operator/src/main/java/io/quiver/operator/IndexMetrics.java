@@ -68,6 +68,12 @@ final class IndexMetrics {
      */
     static final String DELTA_LOG_LENGTH = "deltaLogLength";
 
+    /**
+     * Graph snapshots that were due by the checkpoint count but waited because their collection was
+     * under heavy ingest (gauge).
+     */
+    static final String SNAPSHOTS_DEFERRED = "graphSnapshotsDeferred";
+
     /** HNSW graphs the last restore loaded from snapshots, replaying their delta logs (gauge). */
     static final String GRAPHS_FROM_SNAPSHOT = "graphsRestoredFromSnapshot";
 
@@ -156,6 +162,7 @@ final class IndexMetrics {
         group.gauge(LAST_SNAPSHOT_BYTES, snapshots::lastSnapshotBytes);
         group.gauge(SNAPSHOTS_WRITTEN, snapshots::snapshotsWritten);
         group.gauge(DELTA_LOG_LENGTH, snapshots::deltaLengthSeen);
+        group.gauge(SNAPSHOTS_DEFERRED, snapshots::snapshotsDeferred);
     }
 
     /** Registers the background rebuild gauges. */

@@ -277,7 +277,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        snapshots.beforeCheckpoint();
+        snapshots.beforeCheckpoint(getProcessingTimeService().getCurrentProcessingTime());
     }
 
     /**
