@@ -10,9 +10,7 @@ import io.quiver.shard.ShardServer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Random;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -42,19 +40,13 @@ class AdaptiveSnapshotTest {
     void setUp() throws Exception {
         ShardServer.acquire("127.0.0.1", 0);
         harness =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new IndexOperator(SHARDS, MAX_PARALLELISM, IndexFactory.defaults()),
-                        op -> op.shardKey,
-                        Types.INT,
-                        MAX_PARALLELISM,
-                        1,
-                        0);
-        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
-        harness.getEnvironment().getJobConfiguration().set(SnapshotOptions.EVERY_CHECKPOINTS, 1);
-        harness.getEnvironment()
-                .getJobConfiguration()
-                .set(SnapshotOptions.HEAVY_INGEST_RATE, 1000.0);
-        harness.open();
+                OperatorHarnesses.open(
+                        SHARDS,
+                        null,
+                        conf -> {
+                            conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 1);
+                            conf.set(SnapshotOptions.HEAVY_INGEST_RATE, 1000.0);
+                        });
         harness.processElement(new StreamRecord<>(ShardOp.collection(KEY, "docs", SPEC)));
     }
 

@@ -21,9 +21,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -203,22 +201,13 @@ class BackgroundRebuildTest {
 
     private KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> open(
             OperatorSubtaskState restoreFrom) throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new IndexOperator(SHARDS, MAX_PARALLELISM, IndexFactory.defaults()),
-                        op -> op.shardKey,
-                        Types.INT,
-                        MAX_PARALLELISM,
-                        1,
-                        0);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        h.getEnvironment().getJobConfiguration().set(SnapshotOptions.EVERY_CHECKPOINTS, 1);
-        h.getEnvironment().getJobConfiguration().set(RebuildOptions.MIN_TOMBSTONES, 100);
-        if (restoreFrom != null) {
-            h.initializeState(restoreFrom);
-        }
-        h.open();
-        return h;
+        return OperatorHarnesses.open(
+                SHARDS,
+                restoreFrom,
+                conf -> {
+                    conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 1);
+                    conf.set(RebuildOptions.MIN_TOMBSTONES, 100);
+                });
     }
 
     private IndexOperator operator() {

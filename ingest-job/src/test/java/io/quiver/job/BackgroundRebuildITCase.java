@@ -64,24 +64,16 @@ class BackgroundRebuildITCase {
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.create().start();
-        kafka.createTopic(TOPICS.upserts(), 2);
-        kafka.createTopic(TOPICS.collections(), 1, Map.of("cleanup.policy", "compact"));
-        kafka.createTopic(TOPICS.deadLetters(), 1);
+        kafka = JobProbe.startBroker(TOPICS, 2);
         Configuration extra = new Configuration();
         // Small shards here: a few hundred tombstones must be enough to rebuild.
         extra.set(RebuildOptions.MIN_TOMBSTONES, 100);
         cluster = FlinkTestCluster.start(tmp, 2, extra);
         job =
                 cluster.submit(
-                        JobOptions.builder()
-                                .bootstrapServers(kafka.bootstrapServers())
-                                .topicPrefix(TOPICS.prefix())
-                                .shards(SHARDS)
-                                .maxParallelism(MAX_PARALLELISM)
+                        JobProbe.jobOptions(kafka, TOPICS, KEYS)
                                 .parallelism(2)
                                 .jobName("quiver-rebuild-it")
-                                .checkpointInterval(Duration.ofSeconds(2))
                                 .build(),
                         null);
         probe = new JobProbe(cluster, KEYS, TOPICS);
@@ -89,18 +81,10 @@ class BackgroundRebuildITCase {
 
     @AfterAll
     static void stop() throws Exception {
-        if (probe != null) {
-            probe.close();
-        }
         if (job != null) {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
+        JobProbe.closeAll(probe, cluster, kafka);
     }
 
     @Test

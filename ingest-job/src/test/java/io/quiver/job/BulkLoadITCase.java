@@ -56,28 +56,17 @@ class BulkLoadITCase {
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.create().start();
-        kafka.createTopic(TOPICS.upserts(), 2);
-        kafka.createTopic(TOPICS.collections(), 1, Map.of("cleanup.policy", "compact"));
-        kafka.createTopic(TOPICS.deadLetters(), 1);
+        kafka = JobProbe.startBroker(TOPICS, 2);
         cluster = FlinkTestCluster.start(tmp, 2);
         probe = new JobProbe(cluster, KEYS, TOPICS);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (probe != null) {
-            probe.close();
-        }
         if (job != null) {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
+        JobProbe.closeAll(probe, cluster, kafka);
     }
 
     @Test
@@ -115,14 +104,9 @@ class BulkLoadITCase {
 
         job =
                 cluster.submit(
-                        JobOptions.builder()
-                                .bootstrapServers(kafka.bootstrapServers())
-                                .topicPrefix(TOPICS.prefix())
-                                .shards(SHARDS)
-                                .maxParallelism(MAX_PARALLELISM)
+                        JobProbe.jobOptions(kafka, TOPICS, KEYS)
                                 .parallelism(2)
                                 .jobName("quiver-bulk-it")
-                                .checkpointInterval(Duration.ofSeconds(2))
                                 .build(),
                         savepoint);
         JobID id = job.getJobID();

@@ -14,6 +14,7 @@ import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.ShardResult;
 import io.quiver.schemas.status.ShardStatus;
+import io.quiver.testkit.EmbeddedKafka;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -60,6 +61,34 @@ final class JobProbe implements AutoCloseable {
         this.keys = keys;
         this.topics = topics;
         this.qs = new QueryableStateClient("127.0.0.1", cluster.queryableStateProxyPort());
+    }
+
+    /** Starts a broker with the three topics, the upserts topic with {@code partitions}. */
+    static EmbeddedKafka startBroker(Topics topics, int partitions) throws Exception {
+        EmbeddedKafka kafka = EmbeddedKafka.create().start();
+        kafka.createTopic(topics.upserts(), partitions);
+        kafka.createTopic(topics.collections(), 1, Map.of("cleanup.policy", "compact"));
+        kafka.createTopic(topics.deadLetters(), 1);
+        return kafka;
+    }
+
+    /** Job options for tests: these topics and shard layout, 2 s checkpoints. */
+    static JobOptions.Builder jobOptions(EmbeddedKafka kafka, Topics topics, ShardKeys keys) {
+        return JobOptions.builder()
+                .bootstrapServers(kafka.bootstrapServers())
+                .topicPrefix(topics.prefix())
+                .shards(keys.numShards())
+                .maxParallelism(keys.maxParallelism())
+                .checkpointInterval(Duration.ofSeconds(2));
+    }
+
+    /** Closes what was started, in order, skipping what was not. */
+    static void closeAll(AutoCloseable... started) throws Exception {
+        for (AutoCloseable c : started) {
+            if (c != null) {
+                c.close();
+            }
+        }
     }
 
     /** One point's search hit. */

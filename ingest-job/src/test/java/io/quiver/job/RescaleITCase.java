@@ -50,25 +50,14 @@ class RescaleITCase {
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.create().start();
-        kafka.createTopic(TOPICS.upserts(), 4);
-        kafka.createTopic(TOPICS.collections(), 1, Map.of("cleanup.policy", "compact"));
-        kafka.createTopic(TOPICS.deadLetters(), 1);
+        kafka = JobProbe.startBroker(TOPICS, 4);
         cluster = FlinkTestCluster.start(tmp, 4);
         probe = new JobProbe(cluster, KEYS, TOPICS);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (probe != null) {
-            probe.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
+        JobProbe.closeAll(probe, cluster, kafka);
     }
 
     @Test
@@ -175,14 +164,9 @@ class RescaleITCase {
 
     private static JobClient submit(int parallelism, String savepoint) throws Exception {
         return cluster.submit(
-                JobOptions.builder()
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .topicPrefix(TOPICS.prefix())
-                        .shards(SHARDS)
-                        .maxParallelism(MAX_PARALLELISM)
+                JobProbe.jobOptions(kafka, TOPICS, KEYS)
                         .parallelism(parallelism)
                         .jobName("quiver-rescale-it-" + parallelism)
-                        .checkpointInterval(Duration.ofSeconds(2))
                         .build(),
                 savepoint);
     }
