@@ -81,9 +81,10 @@ class BackgroundRebuildTest {
         tick(); // the status timer sees the tombstones and starts the rebuild
         assertThat(operator().rebuilds().runningCount()).isEqualTo(1);
         // Writes while it builds go to the old index and are replayed onto the new one.
+        // Fewer than the 100 tombstones that would start the next rebuild at once.
         upserts(900, 1000);
         upserts(10, 40);
-        deletes(1, 1000, 5);
+        deletes(1, 1000, 25);
         assertThat(collection().index()).isSameAs(before);
         await().atMost(Duration.ofSeconds(30)).until(() -> operator().rebuilds().allBuilt());
         upserts(1000, 1010);
