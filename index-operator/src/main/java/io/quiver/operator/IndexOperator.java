@@ -190,7 +190,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
                         records,
                         specs,
                         snapshots,
-                        Runtime.getRuntime().availableProcessors());
+                        RebuildOptions.from(configuration()).buildThreads());
         long count = 0;
         int fromSnapshot = 0;
         int rebuilt = 0;
@@ -236,13 +236,14 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
             metrics.restoredGraphs(restoreSummary.fromSnapshot(), restoreSummary.rebuilt());
         }
         metrics.snapshots(snapshots);
+        RebuildOptions rebuildOptions = RebuildOptions.from(configuration());
         rebuilds =
                 new BackgroundRebuilds(
                         indexFactory,
-                        RebuildOptions.from(configuration()),
+                        rebuildOptions,
                         snapshots,
                         this::setCurrentKey,
-                        Runtime.getRuntime().availableProcessors());
+                        rebuildOptions.buildThreads());
         metrics.rebuilds(rebuilds);
         writer =
                 new ShardWriter(

@@ -10,6 +10,7 @@ import io.quiver.job.kafka.KafkaBytes;
 import io.quiver.job.kafka.KafkaBytesDeserializer;
 import io.quiver.operator.IndexFactory;
 import io.quiver.operator.IndexOperator;
+import io.quiver.operator.RebuildOptions;
 import io.quiver.operator.ShardOp;
 import io.quiver.schemas.record.RecordFormat;
 import java.nio.file.Paths;
@@ -293,6 +294,7 @@ public final class QuiverJob implements Callable<Integer> {
                                                     .orElse(JobOptions.DEFAULT_PARALLELISM))
                             .savepointPath(bulkSavepoint == null ? null : uri(bulkSavepoint))
                             .jobName(jobName + "-bulk-load")
+                            .buildThreads(RebuildOptions.from(conf).buildThreads())
                             .build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);

@@ -34,6 +34,8 @@ class QuiverJobTest {
                         "--conf-dir",
                         "--create-topics",
                         "--checkpoint-interval",
+                        "--bulk",
+                        "--bulk-file",
                         "queryable-state.enable");
     }
 
@@ -56,6 +58,20 @@ class QuiverJobTest {
                                 "soon");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--checkpoint-interval 'soon' is not a duration");
+
+        err = new StringWriter();
+        code =
+                command(new StringWriter(), err)
+                        .execute(
+                                "--bootstrap-servers",
+                                "127.0.0.1:1",
+                                "--bulk",
+                                "--bulk-collection",
+                                "docs",
+                                "--bulk-savepoint",
+                                "/tmp/sp");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("bulk load needs at least one --bulk-file");
     }
 
     @Test

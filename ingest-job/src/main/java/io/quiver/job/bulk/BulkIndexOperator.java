@@ -20,9 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The bulk load's stand-in for the index operator: keyed by shard like it, it writes the index
  * operator's keyed state through {@link BulkIndexWriter} (records as they arrive; at the end of
- * input each shard's graph, built with the parallel builder, as its first snapshot) and then
- * snapshots that state into the savepoint being written, as Flink's state processor bootstrap
- * operators do.
+ * input each shard's graph, built with the bulk builder, as its first snapshot) and then snapshots
+ * that state into the savepoint being written, as Flink's state processor bootstrap operators do.
  *
  * <p>Metrics (group {@code bulk-index}): {@code recordsStored}, {@code storeRate}, {@code
  * vectorsIndexed}. Progress goes to the log every {@link ReadBulkFile#PROGRESS_SECONDS} seconds
@@ -40,6 +39,7 @@ final class BulkIndexOperator extends AbstractStreamOperator<TaggedOperatorSubta
     private final String collection;
     private final byte[] spec;
     private final IndexFactory indexFactory;
+    private final int buildThreads;
 
     private transient BulkIndexWriter writer;
     private transient Counter stored;
@@ -52,7 +52,9 @@ final class BulkIndexOperator extends AbstractStreamOperator<TaggedOperatorSubta
             Path savepointPath,
             String collection,
             byte[] spec,
-            IndexFactory indexFactory) {
+            IndexFactory indexFactory,
+            int buildThreads) {
+        this.buildThreads = buildThreads;
         this.checkpointId = checkpointId;
         this.timestamp = timestamp;
         this.savepointPath = savepointPath;
@@ -69,7 +71,7 @@ final class BulkIndexOperator extends AbstractStreamOperator<TaggedOperatorSubta
                         collection,
                         spec,
                         indexFactory,
-                        Runtime.getRuntime().availableProcessors(),
+                        buildThreads,
                         new BulkIndexWriter.StateAccess() {
                             @Override
                             public <K, V> org.apache.flink.api.common.state.MapState<K, V> mapState(

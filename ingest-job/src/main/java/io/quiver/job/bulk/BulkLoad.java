@@ -17,6 +17,7 @@ import org.apache.flink.state.api.StateBootstrapTransformation;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,9 +27,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * A bulk load: a bounded Flink job that reads one collection's points from files and writes a
  * savepoint holding exactly the index operator's state a streaming job would have built from them
- * (records, spec, and per shard an HNSW graph built with the parallel builder as its first
- * snapshot). The streaming job started from that savepoint ({@code execution.state-recovery.path})
- * loads the graphs and serves the points at once.
+ * (records, spec, and per shard an HNSW graph built with the bulk builder as its first snapshot).
+ * The streaming job started from that savepoint ({@code execution.state-recovery.path}) loads the
+ * graphs and serves the points at once.
  *
  * <p>Offsets rule: the files are independent of the upserts topic. The savepoint holds no Kafka
  * offsets, so the streaming job reads the whole upserts topic from its earliest offset on top of
@@ -74,20 +75,21 @@ public final class BulkLoad {
                         .returns(TypeInformation.of(ShardOp.class))
                         .name("bulk-read");
         IndexFactory factory = IndexFactory.defaults();
+        int buildThreads = options.buildThreads();
         StateBootstrapTransformation<ShardOp> index =
                 OperatorTransformation.bootstrapWith(ops, CHECKPOINT_ID)
                         .keyBy(op -> op.shardKey, Types.INT)
                         .transform(
                                 (timestamp, path) ->
-                                        org.apache.flink.streaming.api.operators
-                                                .SimpleOperatorFactory.of(
+                                        SimpleOperatorFactory.of(
                                                 new BulkIndexOperator(
                                                         CHECKPOINT_ID,
                                                         timestamp,
                                                         path,
                                                         options.collection(),
                                                         spec,
-                                                        factory)));
+                                                        factory,
+                                                        buildThreads)));
         return SavepointWriter.newSavepoint(
                         env, new EmbeddedRocksDBStateBackend(true), options.maxParallelism())
                 .withOperator(OperatorIdentifier.forUid(INDEX_UID), index);

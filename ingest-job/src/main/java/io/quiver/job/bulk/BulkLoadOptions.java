@@ -1,5 +1,6 @@
 package io.quiver.job.bulk;
 
+import io.quiver.operator.RebuildOptions;
 import io.quiver.schemas.Limits;
 import io.quiver.schemas.Topics;
 import java.util.List;
@@ -21,8 +22,10 @@ public final class BulkLoadOptions {
     private final int parallelism;
     private final String savepointPath;
     private final String jobName;
+    private final int buildThreads;
 
     private BulkLoadOptions(Builder b) {
+        this.buildThreads = b.buildThreads;
         this.bootstrapServers = b.bootstrapServers;
         this.topics = new Topics(b.topicPrefix);
         this.collection = b.collection;
@@ -80,6 +83,11 @@ public final class BulkLoadOptions {
         return jobName;
     }
 
+    /** Threads each shard's graph is linked on ({@code quiver.index.build-threads}). */
+    public int buildThreads() {
+        return buildThreads;
+    }
+
     /** Builder; bootstrap servers, collection, files and savepoint path are required. */
     public static final class Builder {
         private String bootstrapServers;
@@ -92,6 +100,7 @@ public final class BulkLoadOptions {
         private int parallelism = 2;
         private String savepointPath;
         private String jobName = "quiver-bulk-load";
+        private int buildThreads = RebuildOptions.BUILD_THREADS.defaultValue();
 
         private Builder() {}
 
@@ -147,7 +156,16 @@ public final class BulkLoadOptions {
             return this;
         }
 
+        public Builder buildThreads(int v) {
+            buildThreads = v;
+            return this;
+        }
+
         public BulkLoadOptions build() {
+            if (buildThreads < 1) {
+                throw new IllegalArgumentException(
+                        "build threads must be at least 1, got " + buildThreads);
+            }
             if (bootstrapServers == null || bootstrapServers.isBlank()) {
                 throw new IllegalArgumentException("bulk load needs --bootstrap-servers");
             }
