@@ -52,14 +52,17 @@ final class GraphSnapshots {
     private volatile long lastSnapshotBytes;
     private volatile long snapshotsWritten;
     private volatile long deltaLengthSeen;
+    private volatile long snapshotsDeferred;
+    private long lastCheckpointMillis = -1;
 
     /** One HNSW collection of one shard, as far as snapshots go. */
     private static final class Tracked {
-        final HnswIndex index;
+        HnswIndex index;
         long committedEpoch;
         long nextEpoch;
         long deltaIds;
         long checkpointsSince;
+        long opsSinceCheckpoint;
         Future<GraphSnapshot> inFlight;
 
         Tracked(HnswIndex index, long committedEpoch, long nextEpoch, long deltaIds) {
@@ -142,6 +145,7 @@ final class GraphSnapshots {
         Tracked t = get(shardKey, collection);
         if (t != null) {
             delta.put(ShardWriter.storeKey(collection, id), t.nextEpoch);
+            t.opsSinceCheckpoint++;
             // Counts ops, not distinct ids, until the next commit recounts: a rewrite comes early
             // at worst.
             t.deltaIds++;
@@ -160,6 +164,28 @@ final class GraphSnapshots {
         if (next != null) {
             long nextEpoch = old == null ? 1 : old.nextEpoch + 1;
             track(shardKey, collection, next, -1, nextEpoch, next.size(), false);
+        }
+    }
+
+    /**
+     * Starts tracking {@code next}, a rebuilt index that holds every op applied so far, in place of
+     * the collection's old one, and snapshots it right away (at the next checkpoint when a
+     * serialization is still running); the current key is {@code shardKey}. The committed snapshot
+     * and delta log stay valid until the new snapshot commits: they describe the same points.
+     */
+    void rebuilt(int shardKey, String collection, HnswIndex next) {
+        Tracked t = get(shardKey, collection);
+        if (t == null) {
+            // The spec changed: the old graph state was dropped with the old spec.
+            track(shardKey, collection, next, -1, 1, next.size(), true);
+            t = get(shardKey, collection);
+        }
+        t.index = next;
+        t.deltaIds = Math.max(t.deltaIds, 1);
+        if (t.inFlight == null) {
+            start(t);
+        } else {
+            t.checkpointsSince = options.everyCheckpoints();
         }
     }
 
@@ -190,17 +216,28 @@ final class GraphSnapshots {
     }
 
     /**
-     * Called before every checkpoint barrier on the task thread: commits finished snapshots, then
-     * starts one for every collection that is due and has none running.
+     * Called before every checkpoint barrier on the task thread, {@code nowMillis} being the
+     * processing time: commits finished snapshots, then starts one for every collection that is due
+     * and has none running. A collection's ingest rate is its ops since the previous call over the
+     * time since then (none at the first call).
      */
-    void beforeCheckpoint() throws Exception {
+    void beforeCheckpoint(long nowMillis) throws Exception {
         commitFinished();
+        double seconds =
+                lastCheckpointMillis < 0 ? 0 : Math.max(1, nowMillis - lastCheckpointMillis) / 1e3;
+        lastCheckpointMillis = nowMillis;
         for (Map<String, Tracked> shard : tracked.values()) {
             for (Tracked t : shard.values()) {
                 t.checkpointsSince++;
-                if (t.inFlight == null
-                        && options.due(t.deltaIds, t.index.size(), t.checkpointsSince)) {
+                double rate = seconds == 0 ? 0 : t.opsSinceCheckpoint / seconds;
+                t.opsSinceCheckpoint = 0;
+                if (t.inFlight != null) {
+                    continue;
+                }
+                if (options.due(t.deltaIds, t.index.size(), t.checkpointsSince, rate)) {
                     start(t);
+                } else if (options.due(t.deltaIds, t.index.size(), t.checkpointsSince)) {
+                    snapshotsDeferred++;
                 }
             }
         }
@@ -336,6 +373,11 @@ final class GraphSnapshots {
     /** {@link #deltaLength()} as of the last checkpoint; safe to read from any thread. */
     long deltaLengthSeen() {
         return deltaLengthSeen;
+    }
+
+    /** Snapshots that were due by count but waited because of heavy ingest; any thread. */
+    long snapshotsDeferred() {
+        return snapshotsDeferred;
     }
 
     long lastSnapshotBytes() {

@@ -11,9 +11,9 @@ import java.io.Serializable;
 
 /**
  * Builds the in-heap index of one (shard, collection) from the collection's spec: the seam where
- * index types plug in. {@link #defaults()} builds a {@link FlatIndex} (exact) for {@code flat} and
- * an {@link HnswIndex} with the spec's {@code m}, {@code ef_construction} and storage for {@code
- * hnsw}; the spec's {@code ef} is applied per search by the shard server.
+ * index types plug in. {@link #defaults()} builds an {@link HnswIndex} with the spec's {@code m},
+ * {@code ef_construction} and storage for {@code hnsw} (the default type) and a {@link FlatIndex}
+ * (exact) for {@code flat}; the spec's {@code ef} is applied per search by the shard server.
  */
 @FunctionalInterface
 public interface IndexFactory extends Serializable {
@@ -52,8 +52,12 @@ public interface IndexFactory extends Serializable {
         private static VectorIndex build(CollectionSpec spec, int buildThreads) {
             Metric metric = Metric.parse(spec.getMetric().name());
             IndexParams p = spec.getIndex();
-            if (p == null || p.getType() == io.quiver.schemas.avro.IndexType.FLAT) {
+            if (p != null && p.getType() == io.quiver.schemas.avro.IndexType.FLAT) {
                 return new FlatIndex(spec.getDimension(), metric);
+            }
+            if (p == null) {
+                // A spec built in code without index parameters gets the documented defaults.
+                p = IndexParams.newBuilder().build();
             }
             return HnswIndex.builder(spec.getDimension(), metric)
                     .m(p.getM())

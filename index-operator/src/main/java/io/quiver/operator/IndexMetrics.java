@@ -1,5 +1,6 @@
 package io.quiver.operator;
 
+import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.shard.LiveCollection;
 import io.quiver.shard.LiveShard;
 import java.util.Collection;
@@ -67,11 +68,26 @@ final class IndexMetrics {
      */
     static final String DELTA_LOG_LENGTH = "deltaLogLength";
 
+    /**
+     * Graph snapshots that were due by the checkpoint count but waited because their collection was
+     * under heavy ingest (gauge).
+     */
+    static final String SNAPSHOTS_DEFERRED = "graphSnapshotsDeferred";
+
     /** HNSW graphs the last restore loaded from snapshots, replaying their delta logs (gauge). */
     static final String GRAPHS_FROM_SNAPSHOT = "graphsRestoredFromSnapshot";
 
     /** HNSW graphs the last restore rebuilt from the records (no or a bad snapshot) (gauge). */
     static final String GRAPHS_REBUILT = "graphsRebuiltAtRestore";
+
+    /** Tombstones (deleted or replaced vectors) in the subtask's HNSW graphs (gauge). */
+    static final String TOMBSTONES = "tombstones";
+
+    /** Background index rebuilds running or queued (gauge). */
+    static final String REBUILDS_RUNNING = "rebuildsRunning";
+
+    /** Background index rebuilds swapped in since the subtask started (gauge). */
+    static final String REBUILDS_DONE = "rebuildsDone";
 
     /** Shards this subtask owns (gauge). */
     static final String SHARDS = "shards";
@@ -126,6 +142,7 @@ final class IndexMetrics {
         group.gauge(SHARDS, shards::size);
         group.gauge(GRAPHS_FROM_SNAPSHOT, () -> graphsFromSnapshot);
         group.gauge(GRAPHS_REBUILT, () -> graphsRebuilt);
+        group.gauge(TOMBSTONES, this::tombstones);
     }
 
     /**
@@ -145,6 +162,13 @@ final class IndexMetrics {
         group.gauge(LAST_SNAPSHOT_BYTES, snapshots::lastSnapshotBytes);
         group.gauge(SNAPSHOTS_WRITTEN, snapshots::snapshotsWritten);
         group.gauge(DELTA_LOG_LENGTH, snapshots::deltaLengthSeen);
+        group.gauge(SNAPSHOTS_DEFERRED, snapshots::snapshotsDeferred);
+    }
+
+    /** Registers the background rebuild gauges. */
+    void rebuilds(BackgroundRebuilds rebuilds) {
+        group.gauge(REBUILDS_RUNNING, rebuilds::runningCount);
+        group.gauge(REBUILDS_DONE, rebuilds::done);
     }
 
     /** One upsert or delete applied. */
@@ -181,6 +205,19 @@ final class IndexMetrics {
         long n = 0;
         for (LiveShard s : shards) {
             n += s.vectorCount();
+        }
+        return n;
+    }
+
+    private long tombstones() {
+        long n = 0;
+        for (LiveShard s : shards) {
+            for (LiveCollection c : s.collections().values()) {
+                if (c.index() instanceof HnswIndex) {
+                    HnswIndex index = (HnswIndex) c.index();
+                    n += Math.max(0, index.nodeCount() - index.size());
+                }
+            }
         }
         return n;
     }

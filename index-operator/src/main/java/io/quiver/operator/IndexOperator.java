@@ -95,6 +95,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     private transient ShardWriter writer;
     private transient IndexMetrics metrics;
     private transient GraphSnapshots snapshots;
+    private transient BackgroundRebuilds rebuilds;
     private transient long restoredRecords;
     private transient long restoreMillis;
     private transient ShardRestore.Result restoreSummary;
@@ -189,7 +190,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
                         records,
                         specs,
                         snapshots,
-                        Runtime.getRuntime().availableProcessors());
+                        RebuildOptions.from(configuration()).buildThreads());
         long count = 0;
         int fromSnapshot = 0;
         int rebuilt = 0;
@@ -235,7 +236,18 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
             metrics.restoredGraphs(restoreSummary.fromSnapshot(), restoreSummary.rebuilt());
         }
         metrics.snapshots(snapshots);
-        writer = new ShardWriter(records, specs, applied, indexFactory, metrics, snapshots);
+        RebuildOptions rebuildOptions = RebuildOptions.from(configuration());
+        rebuilds =
+                new BackgroundRebuilds(
+                        indexFactory,
+                        rebuildOptions,
+                        snapshots,
+                        this::setCurrentKey,
+                        rebuildOptions.buildThreads());
+        metrics.rebuilds(rebuilds);
+        writer =
+                new ShardWriter(
+                        records, specs, applied, indexFactory, metrics, snapshots, rebuilds);
         server = ShardServer.acquire(ShardServerOptions.host(conf), ShardServerOptions.port(conf));
         for (LiveShard shard : owned.values()) {
             shard.setReady(true);
@@ -266,14 +278,16 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        snapshots.beforeCheckpoint();
+        snapshots.beforeCheckpoint(getProcessingTimeService().getCurrentProcessingTime());
     }
 
     /**
-     * Commits finished graph snapshots, then rewrites the queryable status of every owned shard;
-     * runs on the task thread.
+     * Swaps in finished background rebuilds and starts due ones, commits finished graph snapshots,
+     * then rewrites the queryable status of every owned shard; runs on the task thread.
      */
     private void publishStatus(long now) throws Exception {
+        rebuilds.swapFinished();
+        rebuilds.checkTombstones(owned);
         snapshots.commitFinished();
         long wallClock = System.currentTimeMillis();
         for (Map.Entry<Integer, LiveShard> e : owned.entrySet()) {
@@ -299,6 +313,9 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     @Override
     public void close() throws Exception {
         try {
+            if (rebuilds != null) {
+                rebuilds.close();
+            }
             if (snapshots != null) {
                 snapshots.close();
             }
@@ -323,6 +340,11 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     /** This subtask's graph snapshots; for tests. */
     GraphSnapshots snapshots() {
         return snapshots;
+    }
+
+    /** This subtask's background rebuilds; for tests. */
+    BackgroundRebuilds rebuilds() {
+        return rebuilds;
     }
 
     /** This subtask's metrics; for tests. */

@@ -31,6 +31,7 @@ final class ShardWriter {
     private final IndexFactory indexFactory;
     private final IndexMetrics metrics;
     private final GraphSnapshots snapshots;
+    private final BackgroundRebuilds rebuilds;
 
     ShardWriter(
             MapState<String, StoredRecord> records,
@@ -38,8 +39,10 @@ final class ShardWriter {
             MapState<Integer, Long> applied,
             IndexFactory indexFactory,
             IndexMetrics metrics,
-            GraphSnapshots snapshots) {
+            GraphSnapshots snapshots,
+            BackgroundRebuilds rebuilds) {
         this.snapshots = snapshots;
+        this.rebuilds = rebuilds;
         this.records = records;
         this.specs = specs;
         this.applied = applied;
@@ -91,6 +94,7 @@ final class ShardWriter {
                 key, new StoredRecord(op.vector, op.payload, op.version, op.partition, op.offset));
         collection.upsert(op.id, op.vector, op.payload);
         snapshots.touched(op.shardKey, op.collection, op.id);
+        rebuilds.touched(op.shardKey, op.collection, op.id);
         metrics.applied(metrics.upserts);
     }
 
@@ -110,19 +114,23 @@ final class ShardWriter {
             collection.delete(op.id);
         }
         snapshots.touched(op.shardKey, op.collection, op.id);
+        rebuilds.touched(op.shardKey, op.collection, op.id);
         metrics.applied(metrics.deletes);
     }
 
     /**
-     * Applies a spec change. Same dimension, metric and index kind: the index stays. Otherwise the
-     * index is rebuilt from the records when the dimension still fits, and the collection's records
-     * are dropped when it does not (they could never be searched again). A deletion drops the
-     * collection's records and spec.
+     * Applies a spec change. Same index parameters: the index stays. Same dimension and metric but
+     * other index parameters (type, {@code m}, {@code ef_construction}, storage): the old index
+     * keeps serving while a new one is built in the background ({@link BackgroundRebuilds}).
+     * Otherwise the index is rebuilt from the records at once when the dimension still fits, and
+     * the collection's records are dropped when it does not (they could never be searched again). A
+     * deletion drops the collection's records and spec.
      */
     private void changeCollection(LiveShard shard, ShardOp op) throws Exception {
         String name = op.collection;
         byte[] current = specs.get(name);
         if (op.payload == null) {
+            rebuilds.cancel(op.shardKey, name);
             if (current != null) {
                 int dropped = dropRecords(name);
                 specs.remove(name);
@@ -148,12 +156,27 @@ final class ShardWriter {
             LOG.warn("ignoring an unreadable spec for collection '{}'", name, e);
             return;
         }
+        // The newest spec decides; a rebuild for an older one is of no use any more.
+        boolean untracked = rebuilds.cancel(op.shardKey, name);
         LiveCollection existing = shard.collection(name);
         if (existing != null) {
             CollectionSpec previous = CollectionSpecs.decode(name, existing.spec());
             if (sameIndex(previous, next)) {
                 existing.setSpec(op.payload, next.getIndex().getEf());
                 specs.put(name, op.payload);
+                if (untracked && existing.index() instanceof HnswIndex) {
+                    // Back to the served index's parameters: its graph is snapshotted again.
+                    snapshots.replaced(op.shardKey, name, (HnswIndex) existing.index());
+                }
+                return;
+            }
+            if (previous.getDimension() == next.getDimension()
+                    && previous.getMetric() == next.getMetric()) {
+                specs.put(name, op.payload);
+                // The old graph's snapshot no longer matches the spec; the rebuilt one is
+                // snapshotted when it is swapped in.
+                snapshots.replaced(op.shardKey, name, null);
+                rebuilds.start(op.shardKey, shard, existing, op.payload, true);
                 return;
             }
         }

@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -26,6 +27,10 @@ import java.util.function.Predicate;
  * <p>The index task thread writes, shard server threads read. A reader may see a point's new vector
  * in the index a moment before its stored vector and payload change (or the other way round); each
  * is consistent on its own.
+ *
+ * <p>The index can be swapped whole ({@link #replaceIndex}, after a background rebuild) while
+ * searches run: a search reads the index once and finishes on the graph it started with; dimension
+ * and metric never change across a swap.
  */
 public final class LiveCollection {
 
@@ -35,7 +40,7 @@ public final class LiveCollection {
     private final String name;
     private volatile byte[] spec;
     private volatile int defaultEf;
-    private final VectorIndex index;
+    private volatile VectorIndex index;
     private final Map<String, Point> points = new ConcurrentHashMap<>();
 
     /**
@@ -86,6 +91,43 @@ public final class LiveCollection {
 
     public VectorIndex index() {
         return index;
+    }
+
+    /**
+     * Writer only: swaps in {@code next}, which must already hold every live point, together with
+     * the spec it was built for. Searches that started on the old index finish on it.
+     *
+     * @throws IllegalArgumentException when {@code next} has another dimension or metric
+     */
+    public void replaceIndex(VectorIndex next, byte[] spec, int defaultEf) {
+        if (next.dimension() != index.dimension() || next.metric() != index.metric()) {
+            throw new IllegalArgumentException(
+                    "collection '"
+                            + name
+                            + "' cannot swap a "
+                            + index.dimension()
+                            + "-d "
+                            + index.metric()
+                            + " index for a "
+                            + next.dimension()
+                            + "-d "
+                            + next.metric()
+                            + " one");
+        }
+        this.spec = spec;
+        this.defaultEf = defaultEf;
+        this.index = next;
+    }
+
+    /**
+     * Visits every live point's id and vector as written (do not modify). Safe from any thread
+     * while the writer goes on: points written meanwhile may or may not be visited, every other
+     * point is visited once.
+     */
+    public void forEachPoint(BiConsumer<String, float[]> visitor) {
+        for (Map.Entry<String, Point> e : points.entrySet()) {
+            visitor.accept(e.getKey(), e.getValue().vector());
+        }
     }
 
     /** The payload of {@code id}, or null. */

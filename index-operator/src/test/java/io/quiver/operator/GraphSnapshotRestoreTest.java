@@ -17,9 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -43,7 +41,9 @@ class GraphSnapshotRestoreTest {
                             + "\"ef_construction\":64}}")
                     .getBytes(StandardCharsets.UTF_8);
     private static final byte[] FLAT_SPEC =
-            ("{\"name\":\"flat\",\"dimension\":" + DIM + ",\"metric\":\"l2\"}")
+            ("{\"name\":\"flat\",\"dimension\":"
+                            + DIM
+                            + ",\"metric\":\"l2\",\"index\":{\"type\":\"flat\"}}")
                     .getBytes(StandardCharsets.UTF_8);
 
     private ShardServer server;
@@ -203,21 +203,8 @@ class GraphSnapshotRestoreTest {
 
     private KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> open(
             OperatorSubtaskState restoreFrom) throws Exception {
-        KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new IndexOperator(SHARDS, MAX_PARALLELISM, IndexFactory.defaults()),
-                        op -> op.shardKey,
-                        Types.INT,
-                        MAX_PARALLELISM,
-                        1,
-                        0);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        h.getEnvironment().getJobConfiguration().set(SnapshotOptions.EVERY_CHECKPOINTS, 1);
-        if (restoreFrom != null) {
-            h.initializeState(restoreFrom);
-        }
-        h.open();
-        return h;
+        return OperatorHarnesses.open(
+                SHARDS, restoreFrom, conf -> conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 1));
     }
 
     private IndexOperator operator() {

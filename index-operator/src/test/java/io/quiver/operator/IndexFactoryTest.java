@@ -37,6 +37,11 @@ class IndexFactoryTest {
     }
 
     @Test
+    void aSpecWithoutIndexTypeGetsAGraph() throws Exception {
+        assertThat(IndexFactory.defaults().create(spec("{}"))).isInstanceOf(HnswIndex.class);
+    }
+
+    @Test
     void anHnswCollectionFindsEachPointsOwnVector() throws Exception {
         VectorIndex index = IndexFactory.defaults().create(spec("{\"type\": \"hnsw\"}"));
         Random random = new Random(3);

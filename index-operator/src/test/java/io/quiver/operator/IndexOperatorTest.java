@@ -245,13 +245,22 @@ class IndexOperatorTest {
     }
 
     private String nearest(float x, float y) {
-        return collection().index().search(new float[] {x, y}, 1, 0, null).id(0);
+        return collection()
+                .index()
+                .search(new float[] {x, y}, 1, collection().defaultEf(), null)
+                .id(0);
     }
 
     /** The score of {@code id} for the query (x, y). */
     private float score(String id, float x, float y) {
         SearchHits hits =
-                collection().index().search(new float[] {x, y}, 1, 0, other -> other.equals(id));
+                collection()
+                        .index()
+                        .search(
+                                new float[] {x, y},
+                                1,
+                                collection().defaultEf(),
+                                other -> other.equals(id));
         return hits.score(0);
     }
 

@@ -1,5 +1,8 @@
 package io.quiver.job;
 
+import io.quiver.job.bulk.BulkFormat;
+import io.quiver.job.bulk.BulkLoad;
+import io.quiver.job.bulk.BulkLoadOptions;
 import io.quiver.job.decode.DecodeOperator;
 import io.quiver.job.kafka.DeadLetter;
 import io.quiver.job.kafka.DeadLetterSerializer;
@@ -7,12 +10,16 @@ import io.quiver.job.kafka.KafkaBytes;
 import io.quiver.job.kafka.KafkaBytesDeserializer;
 import io.quiver.operator.IndexFactory;
 import io.quiver.operator.IndexOperator;
+import io.quiver.operator.RebuildOptions;
 import io.quiver.operator.ShardOp;
 import io.quiver.schemas.KafkaClientSettings;
 import io.quiver.schemas.record.RecordFormat;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -189,6 +196,41 @@ public final class QuiverJob implements Callable<Integer> {
                             + " the job is submitted.")
     Path kafkaPropertiesFile;
 
+    @Option(
+            names = "--bulk",
+            description =
+                    "Run a bulk load instead of the streaming job: read --bulk-file into"
+                            + " --bulk-collection (which must exist), build each shard's graph"
+                            + " at once and write a savepoint to --bulk-savepoint; then start the"
+                            + " streaming job from it (execution.state-recovery.path).")
+    boolean bulk;
+
+    @Option(
+            names = "--bulk-collection",
+            paramLabel = "NAME",
+            description = "Bulk load: the collection to fill.")
+    String bulkCollection;
+
+    @Option(
+            names = "--bulk-file",
+            paramLabel = "PATH",
+            description =
+                    "Bulk load: a file to read (repeatable): .fvecs or .npy (ids 0, 1, ... by"
+                            + " position, one file per run), .jsonl or .avro (ids from the records).")
+    List<String> bulkFiles;
+
+    @Option(
+            names = "--bulk-format",
+            paramLabel = "fvecs|npy|jsonl|avro",
+            description = "Bulk load: the files' format (default: from each file's extension).")
+    String bulkFormat;
+
+    @Option(
+            names = "--bulk-savepoint",
+            paramLabel = "DIR",
+            description = "Bulk load: where to write the savepoint (a path or URI).")
+    String bulkSavepoint;
+
     public static void main(String[] args) {
         // Submitted through Flink's REST API or web UI, main() runs inside the JobManager's JVM,
         // where exiting would take the cluster down (or, with the exit intercepted, hide the
@@ -208,6 +250,9 @@ public final class QuiverJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Configuration conf = loadConfiguration(confDir);
+        if (bulk) {
+            return bulkLoad(conf);
+        }
         JobOptions options;
         try {
             JobOptions.Builder builder =
@@ -258,6 +303,52 @@ public final class QuiverJob implements Callable<Integer> {
                         .orElse("without state to restore"));
         env.execute(options.jobName());
         return 0;
+    }
+
+    private int bulkLoad(Configuration conf) throws Exception {
+        BulkLoadOptions options;
+        try {
+            List<String> files = new ArrayList<>();
+            for (String f : bulkFiles == null ? List.<String>of() : bulkFiles) {
+                files.add(uri(f));
+            }
+            options =
+                    BulkLoadOptions.builder()
+                            .bootstrapServers(bootstrapServers)
+                            .topicPrefix(topicPrefix)
+                            .collection(bulkCollection)
+                            .files(files)
+                            .format(bulkFormat == null ? null : BulkFormat.parse(bulkFormat))
+                            .shards(shards)
+                            .maxParallelism(maxParallelism)
+                            .parallelism(
+                                    parallelism != null
+                                            ? parallelism
+                                            : conf.getOptional(CoreOptions.DEFAULT_PARALLELISM)
+                                                    .orElse(JobOptions.DEFAULT_PARALLELISM))
+                            .savepointPath(bulkSavepoint == null ? null : uri(bulkSavepoint))
+                            .jobName(jobName + "-bulk-load")
+                            .buildThreads(RebuildOptions.from(conf).buildThreads())
+                            .build();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+        applyDefaults(conf);
+        long start = System.nanoTime();
+        String savepoint =
+                BulkLoad.run(StreamExecutionEnvironment.getExecutionEnvironment(conf), options);
+        LOG.info(
+                "bulk load of '{}' done in {} s; start the streaming job with"
+                        + " execution.state-recovery.path: {}",
+                options.collection(),
+                (System.nanoTime() - start) / 1_000_000_000L,
+                savepoint);
+        return 0;
+    }
+
+    /** A path without a scheme as an absolute file URI; anything else as given. */
+    private static String uri(String path) {
+        return path.contains("://") ? path : Paths.get(path).toAbsolutePath().toUri().toString();
     }
 
     /**

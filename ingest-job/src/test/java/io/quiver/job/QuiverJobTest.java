@@ -36,6 +36,8 @@ class QuiverJobTest {
                         "--checkpoint-interval",
                         "--kafka-property",
                         "--kafka-properties-file",
+                        "--bulk",
+                        "--bulk-file",
                         "queryable-state.enable");
     }
 
@@ -92,6 +94,20 @@ class QuiverJobTest {
                                 "soon");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--checkpoint-interval 'soon' is not a duration");
+
+        err = new StringWriter();
+        code =
+                command(new StringWriter(), err)
+                        .execute(
+                                "--bootstrap-servers",
+                                "127.0.0.1:1",
+                                "--bulk",
+                                "--bulk-collection",
+                                "docs",
+                                "--bulk-savepoint",
+                                "/tmp/sp");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("bulk load needs at least one --bulk-file");
     }
 
     @Test

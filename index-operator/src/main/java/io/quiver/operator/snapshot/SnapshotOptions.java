@@ -12,6 +12,11 @@ import org.apache.flink.configuration.Configuration;
  * either {@link #EVERY_CHECKPOINTS} checkpoints passed since then, or its delta log (ids touched
  * since the snapshot) exceeds {@link #MAX_DELTA_SHARE} of its live vectors and at least {@link
  * #MIN_DELTA_FOR_SHARE} ids. Fewer snapshots mean smaller checkpoints and more replay at restore.
+ *
+ * <p>Adaptive: while a collection takes more than {@link #HEAVY_INGEST_RATE} upserts and deletes
+ * per second (measured between two checkpoints), the every-N-checkpoints rule waits: rewriting the
+ * whole graph then would only be outdated again at once, and its serialization competes with the
+ * ingest for the writer lock. The delta-share rule still applies, so the delta log stays bounded.
  */
 public final class SnapshotOptions {
 
@@ -33,6 +38,16 @@ public final class SnapshotOptions {
                             "Rewrite a graph snapshot at the next checkpoint once the ids touched"
                                     + " since the last one exceed this share of the collection.");
 
+    /** Ops per second above which a collection counts as under heavy ingest; 0 turns it off. */
+    public static final ConfigOption<Double> HEAVY_INGEST_RATE =
+            ConfigOptions.key("quiver.snapshot.heavy-ingest-rate")
+                    .doubleType()
+                    .defaultValue(1000.0)
+                    .withDescription(
+                            "While a collection takes more upserts and deletes per second than"
+                                    + " this, its snapshot waits for the delta-share rule; 0"
+                                    + " disables the deferral.");
+
     /**
      * Below this many touched ids the share rule does not fire: replaying a few hundred inserts at
      * restore costs less than serializing a small graph again at every checkpoint.
@@ -41,8 +56,9 @@ public final class SnapshotOptions {
 
     private final int everyCheckpoints;
     private final double maxDeltaShare;
+    private final double heavyIngestRate;
 
-    private SnapshotOptions(int everyCheckpoints, double maxDeltaShare) {
+    private SnapshotOptions(int everyCheckpoints, double maxDeltaShare, double heavyIngestRate) {
         if (everyCheckpoints < 1) {
             throw new IllegalArgumentException(
                     EVERY_CHECKPOINTS.key() + " must be at least 1, got " + everyCheckpoints);
@@ -51,13 +67,21 @@ public final class SnapshotOptions {
             throw new IllegalArgumentException(
                     MAX_DELTA_SHARE.key() + " must be a positive number, got " + maxDeltaShare);
         }
+        if (!(heavyIngestRate >= 0) || Double.isInfinite(heavyIngestRate)) {
+            throw new IllegalArgumentException(
+                    HEAVY_INGEST_RATE.key() + " must be 0 or positive, got " + heavyIngestRate);
+        }
         this.everyCheckpoints = everyCheckpoints;
         this.maxDeltaShare = maxDeltaShare;
+        this.heavyIngestRate = heavyIngestRate;
     }
 
     /** The options in {@code conf}, validated. */
     public static SnapshotOptions from(Configuration conf) {
-        return new SnapshotOptions(conf.get(EVERY_CHECKPOINTS), conf.get(MAX_DELTA_SHARE));
+        return new SnapshotOptions(
+                conf.get(EVERY_CHECKPOINTS),
+                conf.get(MAX_DELTA_SHARE),
+                conf.get(HEAVY_INGEST_RATE));
     }
 
     public int everyCheckpoints() {
@@ -68,15 +92,33 @@ public final class SnapshotOptions {
         return maxDeltaShare;
     }
 
+    public double heavyIngestRate() {
+        return heavyIngestRate;
+    }
+
+    /** Whether {@code opsPerSecond} counts as heavy ingest. */
+    public boolean heavy(double opsPerSecond) {
+        return heavyIngestRate > 0 && opsPerSecond > heavyIngestRate;
+    }
+
     /**
      * Whether a collection whose delta log holds {@code deltaIds} ids, with {@code size} live
      * vectors and {@code checkpointsSince} checkpoints since its last snapshot, is due.
      */
     public boolean due(long deltaIds, long size, long checkpointsSince) {
+        return due(deltaIds, size, checkpointsSince, 0);
+    }
+
+    /**
+     * Like {@link #due(long, long, long)} for a collection that took {@code opsPerSecond} upserts
+     * and deletes per second since the previous checkpoint: under heavy ingest only the delta bound
+     * makes it due.
+     */
+    public boolean due(long deltaIds, long size, long checkpointsSince, double opsPerSecond) {
         if (deltaIds <= 0) {
             return false;
         }
-        return checkpointsSince >= everyCheckpoints
-                || (deltaIds >= MIN_DELTA_FOR_SHARE && deltaIds > maxDeltaShare * size);
+        boolean pastBound = deltaIds >= MIN_DELTA_FOR_SHARE && deltaIds > maxDeltaShare * size;
+        return pastBound || (checkpointsSince >= everyCheckpoints && !heavy(opsPerSecond));
     }
 }

@@ -40,6 +40,12 @@ public final class FlinkTestCluster implements AutoCloseable {
 
     /** Starts one TaskManager with {@code slots} slots; checkpoints go under {@code dir}. */
     public static FlinkTestCluster start(Path dir, int slots) throws Exception {
+        return start(dir, slots, new Configuration());
+    }
+
+    /** Like {@link #start(Path, int)}, with {@code extra} set on top of the test configuration. */
+    public static FlinkTestCluster start(Path dir, int slots, Configuration extra)
+            throws Exception {
         int proxyPort = freePort();
         Configuration conf = new Configuration();
         conf.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
@@ -58,6 +64,7 @@ public final class FlinkTestCluster implements AutoCloseable {
         conf.setString("quiver.snapshot.every-checkpoints", "1");
         // The REST API serves metrics from a cache refreshed at this interval (default 10 s).
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
+        conf.addAll(extra);
         MiniCluster cluster =
                 new MiniCluster(
                         new MiniClusterConfiguration.Builder()
@@ -84,6 +91,16 @@ public final class FlinkTestCluster implements AutoCloseable {
                         Collections.emptyList());
         QuiverJob.build(env, options);
         return env.executeAsync(options.jobName());
+    }
+
+    /** An environment that runs jobs on this cluster, e.g. a bulk load. */
+    public TestStreamEnvironment environment(int parallelism) {
+        return new TestStreamEnvironment(
+                cluster,
+                new Configuration(conf),
+                parallelism,
+                Collections.emptyList(),
+                Collections.emptyList());
     }
 
     public MiniCluster miniCluster() {

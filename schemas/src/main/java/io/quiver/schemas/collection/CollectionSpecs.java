@@ -36,6 +36,14 @@ public final class CollectionSpecs {
     public static final int MAX_M = 128;
     public static final int MAX_EF = 10_000;
 
+    /**
+     * The index type of a spec that names none: HNSW, because a collection is meant to grow past
+     * the size where an exact scan answers fast enough; {@code flat} stays available for small or
+     * exact-only collections. Specs stored on the collections topic always name their type, so
+     * changing this default never changes an existing collection.
+     */
+    public static final IndexType DEFAULT_INDEX_TYPE = IndexType.HNSW;
+
     /** Defaults of the index parameters, as in the Avro schema: the common HNSW starting point. */
     public static final int DEFAULT_M = 16;
 
@@ -170,7 +178,7 @@ public final class CollectionSpecs {
     private static IndexParams index(JsonNode n) {
         IndexParams.Builder b =
                 IndexParams.newBuilder()
-                        .setType(IndexType.FLAT)
+                        .setType(DEFAULT_INDEX_TYPE)
                         .setM(DEFAULT_M)
                         .setEfConstruction(DEFAULT_EF_CONSTRUCTION)
                         .setEf(DEFAULT_EF)
@@ -182,7 +190,7 @@ public final class CollectionSpecs {
             throw new IllegalArgumentException("index must be a JSON object");
         }
         checkFields(n, INDEX_FIELDS, "index");
-        String type = textField(n, "type", "flat").toUpperCase(Locale.ROOT);
+        String type = textField(n, "type", DEFAULT_INDEX_TYPE.name()).toUpperCase(Locale.ROOT);
         try {
             b.setType(IndexType.valueOf(type));
         } catch (IllegalArgumentException e) {

@@ -23,8 +23,27 @@ class CollectionSpecsTest {
                 CollectionSpecs.fromJson("docs", json("{\"dimension\":768,\"metric\":\"cosine\"}"));
         assertThat(spec.getDimension()).isEqualTo(768);
         assertThat(spec.getMetric()).isEqualTo(MetricType.COSINE);
-        assertThat(spec.getIndex().getType()).isEqualTo(IndexType.FLAT);
+        assertThat(spec.getIndex().getType()).isEqualTo(IndexType.HNSW);
+        assertThat(spec.getIndex().getM()).isEqualTo(CollectionSpecs.DEFAULT_M);
+        assertThat(spec.getIndex().getEfConstruction())
+                .isEqualTo(CollectionSpecs.DEFAULT_EF_CONSTRUCTION);
+        assertThat(spec.getIndex().getStorage()).isEqualTo(Storage.FLOAT32);
         assertThat(CollectionSpecs.decode("docs", CollectionSpecs.encode(spec))).isEqualTo(spec);
+    }
+
+    @Test
+    void indexWithoutTypeIsHnswAndFlatStaysAvailable() throws Exception {
+        CollectionSpec untyped =
+                CollectionSpecs.fromJson(
+                        "docs", json("{\"dimension\":4,\"metric\":\"l2\",\"index\":{\"m\":8}}"));
+        assertThat(untyped.getIndex().getType()).isEqualTo(IndexType.HNSW);
+        CollectionSpec flat =
+                CollectionSpecs.fromJson(
+                        "docs",
+                        json("{\"dimension\":4,\"metric\":\"l2\",\"index\":{\"type\":\"flat\"}}"));
+        assertThat(flat.getIndex().getType()).isEqualTo(IndexType.FLAT);
+        // A stored spec names its type, so a default change never changes an existing collection.
+        assertThat(CollectionSpecs.decode("docs", CollectionSpecs.encode(flat))).isEqualTo(flat);
     }
 
     @Test
