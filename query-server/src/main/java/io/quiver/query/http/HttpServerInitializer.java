@@ -8,8 +8,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 
 /**
- * The pipeline of one HTTP connection: TLS when configured, the codec, then the aggregator with the
- * body limit (413 JSON beyond it), then the router that checks access and runs the endpoints.
+ * The pipeline of one HTTP connection: TLS when configured, the codec, a read timeout per request
+ * (408 JSON when a request has not fully arrived within 30 s), then the aggregator with the body
+ * limit (413 JSON beyond it), then the router that checks access and runs the endpoints.
  */
 public final class HttpServerInitializer extends ChannelInitializer<SocketChannel> {
 
@@ -61,6 +62,8 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     public static void configure(
             ChannelPipeline pipeline, HttpRoutes routes, int maxBodyBytes, RequestGuard guard) {
         pipeline.addLast("http-codec", new HttpServerCodec());
+        pipeline.addLast(
+                "read-timeout", new RequestReadTimeout(RequestReadTimeout.DEFAULT_TIMEOUT_MS));
         pipeline.addLast("aggregator", new JsonBodyAggregator(maxBodyBytes));
         pipeline.addLast("router", new HttpRouter(routes, guard));
     }
