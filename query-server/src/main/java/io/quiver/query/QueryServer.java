@@ -70,8 +70,10 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
- * {@link #start()} binds HTTP first, so {@code /healthz} answers at once while the catalog and the
- * shard directory still load; {@code /readyz} says when they are done.
+ * {@link #start()} reads the collection catalog before it binds HTTP (up to {@code catalogWaitMs}),
+ * so a restarted server refuses connections rather than answering 503 {@code catalog_loading}; past
+ * that wait it binds anyway, and {@code /readyz} says when the catalog and the shard directory are
+ * done.
  */
 public final class QueryServer implements AutoCloseable {
 
@@ -187,6 +189,9 @@ public final class QueryServer implements AutoCloseable {
                                         httpConnections,
                                         guard(metrics),
                                         config.tls));
+        reader.start();
+        directory.start();
+        awaitCatalog(catalog);
         try {
             serverChannel =
                     bootstrap.bind(config.host, config.port).syncUninterruptibly().channel();
@@ -195,8 +200,6 @@ public final class QueryServer implements AutoCloseable {
                     "cannot listen on " + config.host + ":" + config.port + ": " + e.getMessage(),
                     e);
         }
-        reader.start();
-        directory.start();
         LOG.info(
                 "Quiver query server listening on {}://{}:{} (Kafka {}, topics '{}.*', {} shards)",
                 config.tls == null ? "http" : "https",
@@ -205,6 +208,29 @@ public final class QueryServer implements AutoCloseable {
                 config.bootstrapServers,
                 config.topicPrefix,
                 config.shards);
+    }
+
+    /**
+     * Clients of a restarting server behind a load balancer should see a refused connection, which
+     * every client retries, rather than a 503 for every collection; a broker that stays away must
+     * not keep the port closed for good, hence the bound.
+     */
+    private void awaitCatalog(CollectionCatalog catalog) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.catalogWaitMs);
+        while (!catalog.isLoaded() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!catalog.isLoaded()) {
+            LOG.warn(
+                    "Collection catalog not loaded after {} ms; listening anyway, collection"
+                            + " requests answer 503 catalog_loading until it is",
+                    config.catalogWaitMs);
+        }
     }
 
     /** Access control from the API keys, logged by key name only; open without keys. */
@@ -304,6 +330,7 @@ public final class QueryServer implements AutoCloseable {
         private int connectionsPerShardServer = NettyShardClient.DEFAULT_CONNECTIONS_PER_ENDPOINT;
         private int shardCircuitOpenMs =
                 (int) CircuitBreakingShardClient.DEFAULT_OPEN_DURATION.toMillis();
+        private int catalogWaitMs = 10_000;
         private int resultCacheTtlMs = (int) CachingSearcher.DEFAULT_TTL.toMillis();
         private long resultCacheMaxBytes = CachingSearcher.DEFAULT_MAX_BYTES;
         private RerankSettings rerankSettings = RerankSettings.defaults();
@@ -330,6 +357,15 @@ public final class QueryServer implements AutoCloseable {
          * How long a shard server's circuit breaker stays open, answering its shards as missing at
          * once, before probing it again (default 5000 ms).
          */
+        /**
+         * How long {@link #start()} waits for the collection catalog before it binds HTTP anyway;
+         * default 10000, 0 binds at once.
+         */
+        public Builder catalogWaitMs(int catalogWaitMs) {
+            this.catalogWaitMs = catalogWaitMs;
+            return this;
+        }
+
         public Builder shardCircuitOpenMs(int shardCircuitOpenMs) {
             this.shardCircuitOpenMs = shardCircuitOpenMs;
             return this;
@@ -563,6 +599,9 @@ public final class QueryServer implements AutoCloseable {
                             + " ms)");
             require(ioThreads >= 0, "I/O threads must be >= 0, got " + ioThreads);
             require(
+                    catalogWaitMs >= 0 && catalogWaitMs <= 600_000,
+                    "catalog wait must be 0-600000 ms, got " + catalogWaitMs);
+            require(
                     connectionsPerShardServer >= 1 && connectionsPerShardServer <= 64,
                     "connections per shard server must be 1-64, got " + connectionsPerShardServer);
             require(
@@ -598,6 +637,8 @@ public final class QueryServer implements AutoCloseable {
             b.requestTimeoutMs = requestTimeoutMs;
             b.resultCacheTtlMs = resultCacheTtlMs;
             b.resultCacheMaxBytes = resultCacheMaxBytes;
+            b.shardCircuitOpenMs = shardCircuitOpenMs;
+            b.catalogWaitMs = catalogWaitMs;
             b.rerankSettings = rerankSettings;
             b.directoryRefreshMs = directoryRefreshMs;
             b.statusStaleMs = statusStaleMs;

@@ -131,6 +131,13 @@ public final class QueryServerMain implements Callable<Integer> {
     int cacheTtlMs;
 
     @Option(
+            names = "--catalog-wait-ms",
+            defaultValue = "10000",
+            description =
+                    "How long to read the collection catalog before listening; past it the server listens anyway and answers 503 catalog_loading until the catalog is read. Default: ${DEFAULT-VALUE}.")
+    int catalogWaitMs;
+
+    @Option(
             names = "--shard-circuit-open-ms",
             defaultValue = "5000",
             description =
@@ -304,6 +311,7 @@ public final class QueryServerMain implements Callable<Integer> {
                         .resultCacheTtlMs(cacheTtlMs)
                         .resultCacheMaxBytes(cacheMaxBytes)
                         .shardCircuitOpenMs(shardCircuitOpenMs)
+                        .catalogWaitMs(catalogWaitMs)
                         .rerankSettings(
                                 RerankSettings.defaults()
                                         .withCacheMaxEntries(rerankCacheSize)

@@ -109,6 +109,17 @@ class QueryServerKafkaITCase {
     }
 
     @Test
+    void aStartedServerHasReadTheCatalogBeforeItAcceptsConnections() {
+        http.put("/collections/a", "{\"dimension\":3,\"metric\":\"l2\"}");
+        try (QueryServer second = newServer()) {
+            // No wait: a restarted server must not answer 503 catalog_loading to its first client.
+            HttpJson.Answer get = new HttpJson(second.port()).get("/collections/a");
+            assertThat(get.status()).isEqualTo(200);
+            assertThat(get.json().at("/result/dimension").asInt()).isEqualTo(3);
+        }
+    }
+
+    @Test
     void upsertsLandKeyedOnTheUpsertsTopicAndTheTokenMatchesTheirOffsets() throws Exception {
         http.put("/collections/docs", "{\"dimension\":3,\"metric\":\"cosine\"}");
         StringBuilder body = new StringBuilder("{\"points\":[");
