@@ -365,14 +365,22 @@ final class HnswGraph {
      * <ol>
      *   <li>draw its level l (done at reservation);
      *   <li>from the entry point, descend greedily (ef = 1) through the levels above l;
-     *   <li>on each level from min(l, top) down to 0, collect efConstruction candidates, keep M of
-     *       them by the heuristic (a candidate is kept only if it is closer to the new node than to
-     *       every neighbour kept before it), link both ways, and shrink any neighbour list that
-     *       overflows with the same heuristic;
+     *   <li>on each level from min(l, top) down to 0, collect efConstruction candidates and keep M
+     *       of them by the heuristic (a candidate is kept only if it is closer to the new node than
+     *       to every neighbour kept before it);
+     *   <li>write the node's own lists on all those levels, then link back from each kept
+     *       neighbour, shrinking any list that overflows with the same heuristic;
      *   <li>if l is above the top level, the node becomes the entry point.
      * </ol>
      *
-     * May run on several threads at once for different nodes.
+     * <p>May run on several threads at once for different nodes, which is why steps 3 and 4 are
+     * apart: a node becomes reachable through its first back link, and from then on another
+     * insertion can start a lower-level search at it and link back to it. Were its lower lists
+     * still empty then, that insertion would keep the node as its only neighbour, and the node's
+     * own list, written later, would overwrite the back link and leave the other node with no
+     * inbound edge. Writing all own lists first means every list of a reachable node is final
+     * except for back links, which are only ever added under the node's lock. A serial build gives
+     * the same graph either way: a level's lists are read only by the search on that level.
      */
     void link(int node, SearchScratch s) {
         int level = level(node);
@@ -388,6 +396,7 @@ final class HnswGraph {
         int n = count;
         s.ensureSelection(Math.max(efConstruction, maxConn0 + 1) + 1);
         s.ensureLinkBuffers(maxConn0 + 1);
+        s.ensureLevelChoices(MAX_LEVEL + 1, m);
         setQueryFromNode(s, node);
         float epDist = distance(s, ep);
         for (int lc = top; lc > level; lc--) {
@@ -395,21 +404,35 @@ final class HnswGraph {
             ep = Packed.node(best);
             epDist = Packed.distance(best);
         }
-        for (int lc = Math.min(top, level); lc >= 0; lc--) {
+        int lowest = Math.min(top, level);
+        for (int lc = lowest; lc >= 0; lc--) {
             searchLayer(s, ep, epDist, efConstruction, lc, null, false, n, Integer.MAX_VALUE);
             int found = drainAscending(s.results, s.sorted);
+            int at = lc * m;
             if (found == 0) {
+                s.levelChosenCount[lc] = 0;
                 continue;
             }
             ep = Packed.node(s.sorted[0]);
             epDist = Packed.distance(s.sorted[0]);
             int chosen = selectNeighbours(s.sorted, found, m, s.chosen, s.chosenDistance, node);
-            synchronized (lock(node)) {
-                writeList(node, lc, s.chosen, chosen);
+            System.arraycopy(s.chosen, 0, s.levelChosen, at, chosen);
+            System.arraycopy(s.chosenDistance, 0, s.levelChosenDistance, at, chosen);
+            s.levelChosenCount[lc] = chosen;
+        }
+        synchronized (lock(node)) {
+            for (int lc = lowest; lc >= 0; lc--) {
+                assert list(node, lc)[base(node, lc)] == 0
+                        : "node " + node + " got links on level " + lc + " before its own";
+                System.arraycopy(s.levelChosen, lc * m, s.chosen, 0, s.levelChosenCount[lc]);
+                writeList(node, lc, s.chosen, s.levelChosenCount[lc]);
             }
+        }
+        for (int lc = lowest; lc >= 0; lc--) {
             int maxConn = lc == 0 ? maxConn0 : m;
-            for (int j = 0; j < chosen; j++) {
-                addLink(s.chosen[j], lc, node, s.chosenDistance[j], maxConn, s);
+            int at = lc * m;
+            for (int j = 0; j < s.levelChosenCount[lc]; j++) {
+                addLink(s.levelChosen[at + j], lc, node, s.levelChosenDistance[at + j], maxConn, s);
             }
         }
         if (level > top) {

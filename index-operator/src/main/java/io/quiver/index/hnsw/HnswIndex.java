@@ -638,6 +638,11 @@ public final class HnswIndex implements VectorIndex {
         return config;
     }
 
+    /** The current graph, for tests that check its structure. */
+    HnswGraph graph() {
+        return current.graph;
+    }
+
     /** Used by the reader: an index around a graph it has filled. */
     static HnswIndex restored(Builder config, ScalarQuantizer q, HnswGraph graph) {
         HnswIndex index = new HnswIndex(config, q);

@@ -41,6 +41,15 @@ public final class SearchScratch {
     int[] linkChosen = new int[0];
     float[] linkChosenDistance = new float[0];
 
+    /**
+     * Neighbours an insertion chose on each level ({@code M} slots per level), kept until it writes
+     * its own lists.
+     */
+    int[] levelChosen = new int[0];
+
+    float[] levelChosenDistance = new float[0];
+    int[] levelChosenCount = new int[0];
+
     /** Fresh neighbours of the node being expanded. */
     int[] batch = new int[1024];
 
@@ -89,6 +98,14 @@ public final class SearchScratch {
             linkBatch = new int[candidates];
             linkChosen = new int[candidates];
             linkChosenDistance = new float[candidates];
+        }
+    }
+
+    void ensureLevelChoices(int levels, int perLevel) {
+        if (levelChosenCount.length < levels || levelChosen.length < levels * perLevel) {
+            levelChosen = new int[levels * perLevel];
+            levelChosenDistance = new float[levels * perLevel];
+            levelChosenCount = new int[levels];
         }
     }
 
