@@ -95,8 +95,8 @@ class ShardServerFaultsITCase {
                         .resultCacheTtlMs(60_000)
                         .build()
                         .start();
-        // 503 until the query server has read the collections topic; the same spec again is a
-        // no-op, so retrying is safe.
+        // The same spec again is a no-op, so retrying (should the catalog still be loading) is
+        // safe.
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> send(server, "PUT", "/collections/docs", SPEC).statusCode() == 200);

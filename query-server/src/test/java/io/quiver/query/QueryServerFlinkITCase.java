@@ -105,11 +105,13 @@ class QueryServerFlinkITCase {
     }
 
     @Test
-    void searchesTheShardsTheJobAnnouncesAndAnswers503WithoutTheJob() throws Exception {
+    void searchesTheShardsTheJobAnnouncesAndAnswersPartialWithoutTheJob() throws Exception {
         HttpJson.Answer before =
                 http.post(
                         "/collections/docs/points/search", "{\"vector\":[1,0],\"timeout_ms\":200}");
-        assertThat(before.status()).isEqualTo(503);
+        assertThat(before.status()).isEqualTo(200);
+        assertThat(before.json().get("partial").asBoolean()).isTrue();
+        assertThat(before.json().get("missing_shards")).hasSize(SHARDS);
 
         JobClient job = ShardStatusJob.submit(JOB, SHARDS, 128, layout);
         await().atMost(Duration.ofSeconds(60)).until(() -> http.get("/readyz").status() == 200);
@@ -131,7 +133,9 @@ class QueryServerFlinkITCase {
                                 http.post(
                                                         "/collections/docs/points/search",
                                                         "{\"vector\":[1,0],\"timeout_ms\":200}")
-                                                .status()
-                                        == 503);
+                                                .json()
+                                                .at("/missing_shards")
+                                                .size()
+                                        == SHARDS);
     }
 }
