@@ -39,16 +39,16 @@ public final class RebuildOptions {
 
     /**
      * Threads one graph build (restore from the records, background rebuild, bulk load) links on.
-     * Default 1: the core's parallel linker ({@code HnswIndex.addAll} with more than one thread)
-     * was seen to leave a few nodes in ten thousand unreachable by any search, so it stays off
-     * until that is fixed. Builds of different shards still run side by side on different subtasks.
+     * Default: the TaskManager's cores, since a restore or bulk load is the one time a subtask may
+     * use all of them; builds of different shards on different subtasks run side by side too.
      */
     public static final ConfigOption<Integer> BUILD_THREADS =
             ConfigOptions.key("quiver.index.build-threads")
                     .intType()
-                    .defaultValue(1)
+                    .defaultValue(Runtime.getRuntime().availableProcessors())
                     .withDescription(
-                            "Threads one HNSW graph build (restore, rebuild, bulk load) links on.");
+                            "Threads one HNSW graph build (restore, rebuild, bulk load) links on;"
+                                    + " default: the machine's cores.");
 
     private final double maxTombstoneShare;
     private final int minTombstones;
