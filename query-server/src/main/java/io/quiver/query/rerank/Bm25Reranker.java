@@ -1,5 +1,6 @@
 package io.quiver.query.rerank;
 
+import io.quiver.schemas.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
