@@ -12,6 +12,8 @@ import io.quiver.schemas.rpc.SearchBatchRequest;
 import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.TermStatsRequest;
+import io.quiver.schemas.rpc.TermStatsResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -111,6 +113,12 @@ public final class CircuitBreakingShardClient implements ShardClient {
     public CompletableFuture<CountResponse> count(
             ShardEndpoint endpoint, CountRequest request, long timeoutMs) {
         return guarded(endpoint, false, () -> delegate.count(endpoint, request, timeoutMs));
+    }
+
+    @Override
+    public CompletableFuture<TermStatsResponse> termStats(
+            ShardEndpoint endpoint, TermStatsRequest request, long timeoutMs) {
+        return guarded(endpoint, false, () -> delegate.termStats(endpoint, request, timeoutMs));
     }
 
     /** The breaker's state for {@code endpoint} (CLOSED for a server never called). */
