@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <p>Scores of an external reranker are cached per (URL, query text, point id, text) for the cache
  * TTL (default 10 minutes, see {@link ScoreCache}); only the candidates missing from the cache are
  * sent, and a search whose candidates are all cached makes no call. BM25 scores are not cached:
- * they depend on the whole candidate set.
+ * they depend on the whole candidate set and on the collection's statistics.
  *
  * <p>BM25 uses the collection's term statistics when a {@link TermStatsSource} is configured: the
  * search handler asks for them ({@link #termStats}) when the search starts, so the shards count the
