@@ -47,13 +47,15 @@ class Bm25BenchScriptITCase {
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertThat(csv.get(0)).isEqualTo("mode,requests,errors,p50_ms,p90_ms,p99_ms,mean_ms");
         assertThat(csv.subList(1, csv.size()))
-                .hasSize(4)
+                .hasSize(5)
                 .anySatisfy(r -> assertThat(r).startsWith("http_plain,20,0,"))
+                .anySatisfy(r -> assertThat(r).startsWith("http_top_n,20,0,"))
                 .anySatisfy(r -> assertThat(r).startsWith("http_bm25,20,0,"))
                 .anySatisfy(r -> assertThat(r).startsWith("rpc_search,20,0,"))
                 .anySatisfy(r -> assertThat(r).startsWith("rpc_terms,20,0,"));
         assertThat(Files.readString(out.resolve("summary.txt")))
                 .contains("bm25 HTTP / plain HTTP latency")
+                .contains("bm25 HTTP / same fan-out without rerank")
                 .contains("TERM_STATS / SEARCH RPC latency")
                 .contains("candidate-set IDF (statistics missing): 0");
         assertThat(Files.size(out.resolve("latency.png"))).isPositive();

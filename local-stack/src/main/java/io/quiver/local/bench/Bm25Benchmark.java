@@ -40,9 +40,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What BM25 reranking with the collection's IDF costs a search, in one run: the same searches over
- * HTTP with and without {@code bm25} reranking (the anchor), and, on the shard RPC underneath, a
- * {@code TERM_STATS} request against the {@code SEARCH} it runs beside. Sequential, one client, so
- * the figures are latencies, not throughput.
+ * HTTP with {@code bm25} reranking, without reranking (limit 10, the anchor), and without reranking
+ * but fetching what the rerank fetches (the top {@value #TOP_N} with payloads), so the rerank stage
+ * itself (term statistics and scoring) shows apart from its larger fan-out; and, on the shard RPC
+ * underneath, a {@code TERM_STATS} request against the {@code SEARCH} it runs beside. Sequential,
+ * one client, so the figures are latencies, not throughput.
  *
  * <p>Served: a Kafka broker (the catalog), the real shard server holding {@code --shards} shards of
  * a seeded corpus (Gaussian vectors, texts of 8–30 words drawn from a Zipf vocabulary of 5,000),
@@ -59,7 +61,9 @@ public final class Bm25Benchmark {
     private static final String COLLECTION = "docs";
     private static final int VOCABULARY = 5_000;
     private static final int TOP_N = 50;
-    private static final String[] MODES = {"http_plain", "http_bm25", "rpc_search", "rpc_terms"};
+    private static final String[] MODES = {
+        "http_plain", "http_top_n", "http_bm25", "rpc_search", "rpc_terms"
+    };
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private int points = 20_000;
@@ -216,9 +220,10 @@ public final class Bm25Benchmark {
                 long start = System.nanoTime();
                 boolean ok;
                 switch (mode) {
-                    case "http_plain" -> ok = http.search(vector, null) != null;
+                    case "http_plain" -> ok = http.search(vector, null, 10) != null;
+                    case "http_top_n" -> ok = http.search(vector, null, TOP_N) != null;
                     case "http_bm25" -> {
-                        JsonNode a = http.search(vector, text);
+                        JsonNode a = http.search(vector, text, 10);
                         ok = a != null && a.path("reranked").asBoolean();
                         if (ok && a.has("rerank_reason")) {
                             fallbacks++;
@@ -305,6 +310,8 @@ public final class Bm25Benchmark {
                 String.format(
                         "points=%d shards=%d dim=%d rounds=%d top_n=%d seed=%d%n"
                                 + "bm25 HTTP / plain HTTP latency: p50 %.2f, p99 %.2f%n"
+                                + "bm25 HTTP / same fan-out without rerank (top %d with payloads):"
+                                + " p50 %.2f, p99 %.2f%n"
                                 + "TERM_STATS / SEARCH RPC latency: p50 %.2f, p99 %.2f%n"
                                 + "bm25 answers with candidate-set IDF (statistics missing): %d%n",
                         points,
@@ -315,6 +322,9 @@ public final class Bm25Benchmark {
                         seed,
                         p.get("http_bm25").at(50) / p.get("http_plain").at(50),
                         p.get("http_bm25").at(99) / p.get("http_plain").at(99),
+                        TOP_N,
+                        p.get("http_bm25").at(50) / p.get("http_top_n").at(50),
+                        p.get("http_bm25").at(99) / p.get("http_top_n").at(99),
                         p.get("rpc_terms").at(50) / p.get("rpc_search").at(50),
                         p.get("rpc_terms").at(99) / p.get("rpc_search").at(99),
                         fallbacks);
@@ -391,12 +401,15 @@ public final class Bm25Benchmark {
             }
         }
 
-        /** The answer, or null when not 200; {@code text} null for a search without reranking. */
-        JsonNode search(float[] vector, String text) throws Exception {
+        /**
+         * The answer, or null when not 200; {@code text} null for a search without reranking, which
+         * then asks for payloads when {@code limit} is more than 10.
+         */
+        JsonNode search(float[] vector, String text, int limit) throws Exception {
             StringBuilder body = new StringBuilder("{\"vector\":").append(Arrays.toString(vector));
-            body.append(",\"limit\":10,\"rerank\":");
+            body.append(",\"limit\":").append(limit).append(",\"rerank\":");
             if (text == null) {
-                body.append("false}");
+                body.append("false,\"with_payload\":").append(limit > 10).append('}');
             } else {
                 body.append("{\"query_text\":\"").append(text).append("\",\"method\":\"bm25\"}}");
             }
