@@ -5,6 +5,8 @@ import io.quiver.index.SearchHits;
 import io.quiver.index.VectorIndex;
 import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.index.hnsw.Storage;
+import io.quiver.schemas.collection.CollectionSpecs;
+import io.quiver.schemas.text.PayloadText;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.PriorityQueue;
@@ -31,6 +33,10 @@ import java.util.function.Predicate;
  * <p>The index can be swapped whole ({@link #replaceIndex}, after a background rebuild) while
  * searches run: a search reads the index once and finishes on the graph it started with; dimension
  * and metric never change across a swap.
+ *
+ * <p>It also keeps the BM25 {@link TermStatistics} of the payload text field its spec's {@code
+ * rerank_policy.text_field} names (default {@value PayloadText#DEFAULT_FIELD}), updated with every
+ * write and rebuilt from the payloads when a spec names another field.
  */
 public final class LiveCollection {
 
@@ -42,12 +48,25 @@ public final class LiveCollection {
     private volatile int defaultEf;
     private volatile VectorIndex index;
     private final Map<String, Point> points = new ConcurrentHashMap<>();
+    private final int maxTerms;
+    private volatile TermStatistics termStats;
 
     /**
      * @param defaultEf the search candidate list size used when a request leaves {@code ef} at 0
      */
     public LiveCollection(String name, byte[] spec, int defaultEf, VectorIndex index) {
+        this(name, spec, defaultEf, index, TermStatistics.DEFAULT_MAX_TERMS);
+    }
+
+    /**
+     * @param defaultEf the search candidate list size used when a request leaves {@code ef} at 0
+     * @param maxTerms the most distinct terms its {@link TermStatistics} keep
+     */
+    public LiveCollection(
+            String name, byte[] spec, int defaultEf, VectorIndex index, int maxTerms) {
         this.name = name;
+        this.maxTerms = maxTerms;
+        this.termStats = new TermStatistics(textField(name, spec), maxTerms);
         this.spec = spec;
         this.defaultEf = defaultEf;
         this.index = index;
@@ -82,6 +101,37 @@ public final class LiveCollection {
     public void setSpec(byte[] spec, int defaultEf) {
         this.spec = spec;
         this.defaultEf = defaultEf;
+        followTextField(spec);
+    }
+
+    /**
+     * The text field a spec names for BM25; {@value PayloadText#DEFAULT_FIELD} also for a spec this
+     * side cannot read (the writer refuses those before they get here; tests pass bare ones).
+     */
+    private static String textField(String name, byte[] spec) {
+        try {
+            return PayloadText.field(CollectionSpecs.decode(name, spec));
+        } catch (RuntimeException e) {
+            return PayloadText.DEFAULT_FIELD;
+        }
+    }
+
+    /** Writer only: rebuilds the term statistics from every payload when the field changed. */
+    private void followTextField(byte[] spec) {
+        String field = textField(name, spec);
+        if (field.equals(termStats.field())) {
+            return;
+        }
+        TermStatistics rebuilt = new TermStatistics(field, maxTerms);
+        for (Point p : points.values()) {
+            rebuilt.add(p.payload());
+        }
+        termStats = rebuilt;
+    }
+
+    /** The BM25 statistics of the collection's text field in this shard. */
+    public TermStatistics termStats() {
+        return termStats;
     }
 
     /** The collection's {@code ef} for searches that do not choose one. */
@@ -117,6 +167,7 @@ public final class LiveCollection {
         this.spec = spec;
         this.defaultEf = defaultEf;
         this.index = next;
+        followTextField(spec);
     }
 
     /**
@@ -208,7 +259,16 @@ public final class LiveCollection {
     /** Writer only. {@code vector} is kept as given: the caller must not modify it afterwards. */
     public void upsert(String id, float[] vector, byte[] payload) {
         index.upsert(id, vector);
-        points.put(id, new Point(vector, payload));
+        recount(points.put(id, new Point(vector, payload)), payload);
+    }
+
+    /** Moves the term statistics from a point's previous payload (if any) to its new one. */
+    private void recount(Point previous, byte[] payload) {
+        TermStatistics stats = termStats;
+        if (previous != null) {
+            stats.remove(previous.payload());
+        }
+        stats.add(payload);
     }
 
     /**
@@ -216,18 +276,21 @@ public final class LiveCollection {
      * it (one loaded from a graph snapshot or filled by a bulk load).
      */
     public void putPoint(String id, float[] vector, byte[] payload) {
-        points.put(id, new Point(vector, payload));
+        recount(points.put(id, new Point(vector, payload)), payload);
     }
 
     /** Writer only. */
     public void delete(String id) {
         index.delete(id);
-        points.remove(id);
+        Point previous = points.remove(id);
+        if (previous != null) {
+            termStats.remove(previous.payload());
+        }
     }
 
-    /** Heap bytes of the index plus the stored vectors and payloads. */
+    /** Heap bytes of the index plus the stored vectors and payloads and the term statistics. */
     public long ramBytesUsed() {
-        long bytes = index.ramBytesUsed();
+        long bytes = index.ramBytesUsed() + termStats.ramBytesUsed();
         for (Point p : points.values()) {
             bytes += 16 + 4L * p.vector().length + 16 + 48 + 16;
             if (p.payload() != null) {

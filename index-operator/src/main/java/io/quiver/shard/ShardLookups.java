@@ -6,6 +6,8 @@ import io.quiver.schemas.rpc.CountResponse;
 import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.ShardResult.Status;
+import io.quiver.schemas.rpc.TermStatsRequest;
+import io.quiver.schemas.rpc.TermStatsResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -15,9 +17,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers point lookups ({@link GetPointRequest}) and exact counts ({@link CountRequest}) from the
- * shards in a {@link ShardRegistry}, on the search executor. They read what the shard has applied
- * now (no wait for offsets). Never throws for a bad request: problems become {@code ERROR} answers.
+ * Answers point lookups ({@link GetPointRequest}), exact counts ({@link CountRequest}) and BM25
+ * term statistics ({@link TermStatsRequest}) from the shards in a {@link ShardRegistry}, on the
+ * search executor. They read what the shard has applied now (no wait for offsets). Never throws for
+ * a bad request: problems become {@code ERROR} answers.
  */
 final class ShardLookups {
 
@@ -52,6 +55,72 @@ final class ShardLookups {
             LOG.debug("search executor rejected request {}", request.requestId(), e);
             reply.accept(allFailed(request, Status.ERROR, "shard server is shutting down"));
         }
+    }
+
+    void submit(TermStatsRequest request, Consumer<TermStatsResponse> reply) {
+        try {
+            executor.execute(() -> reply.accept(termStats(request)));
+        } catch (RejectedExecutionException e) {
+            LOG.debug("search executor rejected request {}", request.requestId(), e);
+            List<TermStatsResponse.Stats> failed = new ArrayList<>(request.shards().length);
+            for (int s : request.shards()) {
+                failed.add(
+                        TermStatsResponse.Stats.failed(
+                                s, Status.ERROR, "shard server is shutting down"));
+            }
+            reply.accept(new TermStatsResponse(request.requestId(), failed));
+        }
+    }
+
+    /**
+     * Each shard's statistics of the request's field. A shard that counts another field (its spec
+     * names another {@code text_field} than the query server's copy) answers {@code ERROR}: the
+     * query server then falls back to candidate-set IDF rather than mixing two fields.
+     */
+    TermStatsResponse termStats(TermStatsRequest request) {
+        List<TermStatsResponse.Stats> out = new ArrayList<>(request.shards().length);
+        for (int s : request.shards()) {
+            out.add(termStatsOf(s, request));
+        }
+        return new TermStatsResponse(request.requestId(), out);
+    }
+
+    private TermStatsResponse.Stats termStatsOf(int s, TermStatsRequest request) {
+        LiveShard shard = registry.get(s);
+        if (shard == null) {
+            return TermStatsResponse.Stats.failed(
+                    s, Status.NOT_HERE, "shard " + s + " is not on this server");
+        }
+        if (!shard.ready()) {
+            return TermStatsResponse.Stats.failed(
+                    s, Status.RECOVERING, "shard " + s + " is restoring");
+        }
+        LiveCollection collection = shard.collection(request.collection());
+        if (collection == null) {
+            return TermStatsResponse.Stats.failed(
+                    s,
+                    Status.UNKNOWN_COLLECTION,
+                    "collection '" + request.collection() + "' is unknown to shard " + s);
+        }
+        TermStatistics stats = collection.termStats();
+        if (!stats.field().equals(request.field())) {
+            return TermStatsResponse.Stats.failed(
+                    s,
+                    Status.ERROR,
+                    "shard "
+                            + s
+                            + " keeps term statistics of field '"
+                            + stats.field()
+                            + "', not '"
+                            + request.field()
+                            + "'");
+        }
+        long[] docFreqs = new long[request.terms().size()];
+        for (int i = 0; i < docFreqs.length; i++) {
+            docFreqs[i] = stats.docFreq(request.terms().get(i));
+        }
+        return new TermStatsResponse.Stats(
+                s, Status.OK, "", stats.docs(), stats.totalTerms(), docFreqs);
     }
 
     GetPointResponse get(GetPointRequest request) {

@@ -14,6 +14,7 @@ import io.quiver.schemas.rpc.SearchBatchRequest;
 import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.TermStatsRequest;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -22,10 +23,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads one shard RPC frame body (the length prefix already stripped), hands searches (single or
- * batched) to the {@link ShardSearcher} and point lookups and counts to its {@link ShardLookups},
- * and writes the answer. A frame it cannot read is answered with an ERROR frame and the connection
- * stays open; only a frame over the size limit closes it, because the stream cannot be
- * resynchronized after one.
+ * batched) to the {@link ShardSearcher} and point lookups, counts and term statistics to its {@link
+ * ShardLookups}, and writes the answer. A frame it cannot read is answered with an ERROR frame and
+ * the connection stays open; only a frame over the size limit closes it, because the stream cannot
+ * be resynchronized after one.
  */
 final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
@@ -70,11 +71,21 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
                                             channel,
                                             response.requestId(),
                                             out -> RpcCodec.writeCounts(response, out)));
+        } else if (message instanceof TermStatsRequest stats) {
+            searcher.lookups()
+                    .submit(
+                            stats,
+                            response ->
+                                    write(
+                                            channel,
+                                            response.requestId(),
+                                            out -> RpcCodec.writeTermStatsResponse(response, out)));
         } else {
             writeError(
                     channel,
                     requestId,
-                    "a shard server only accepts SEARCH, SEARCH_BATCH, GET and COUNT messages, got "
+                    "a shard server only accepts SEARCH, SEARCH_BATCH, GET, COUNT and TERM_STATS"
+                            + " messages, got "
                             + message.getClass().getSimpleName(),
                     false);
         }

@@ -11,8 +11,9 @@
  * cannot be read is answered with an ERROR frame. A SEARCH's filter is compiled once per request
  * ({@code PayloadFilter}) and applied to each candidate's payload. GET frames read one point of one
  * shard (its vector as written and payload); COUNT frames count live points per shard, optionally
- * filtered; both answer what is applied now, with the same statuses. Applied offsets are inclusive:
- * offset {@code o} of partition {@code p} means every record at or below {@code o} is searchable
- * (or was refused).
+ * filtered; TERM_STATS frames give the BM25 statistics each shard keeps of a collection's text
+ * field ({@code TermStatistics}) for a query's terms; all three answer what is applied now, with
+ * the same statuses. Applied offsets are inclusive: offset {@code o} of partition {@code p} means
+ * every record at or below {@code o} is searchable (or was refused).
  */
 package io.quiver.shard;

@@ -17,6 +17,8 @@ import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.ShardResult;
 import io.quiver.schemas.rpc.ShardResult.Status;
+import io.quiver.schemas.rpc.TermStatsRequest;
+import io.quiver.schemas.rpc.TermStatsResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -158,7 +160,7 @@ class ShardRequestHandlerTest {
         channel.writeInbound(framed(body));
         RpcError error = (RpcError) readFrame();
         assertThat(error.message())
-                .contains("only accepts SEARCH, SEARCH_BATCH, GET and COUNT messages");
+                .contains("only accepts SEARCH, SEARCH_BATCH, GET, COUNT and TERM_STATS messages");
         assertThat(error.requestId()).isEqualTo(12);
     }
 
@@ -273,6 +275,55 @@ class ShardRequestHandlerTest {
         assertThat(batch.responses().get(2).shards().get(0).status())
                 .isEqualTo(Status.UNKNOWN_COLLECTION);
         assertThat((Object) channel.readOutbound()).isNull();
+    }
+
+    @Test
+    void answersTermStatisticsPerShardInTheOrderOfTheTerms() {
+        LiveCollection docs = registry.get(ShardFixtures.SHARD).collection("docs");
+        docs.upsert("t1", new float[] {2, 2}, text("the red fox"));
+        docs.upsert("t2", new float[] {3, 3}, text("a red red hen"));
+        TermStatsResponse r =
+                termStats(
+                        "docs",
+                        new int[] {ShardFixtures.SHARD, 9},
+                        "text",
+                        List.of("fox", "red", "owl"));
+        assertThat(r.requestId()).isEqualTo(4);
+        TermStatsResponse.Stats here = r.shards().get(0);
+        assertThat(here.status()).isEqualTo(Status.OK);
+        assertThat(here.docs()).isEqualTo(2);
+        assertThat(here.totalTerms()).isEqualTo(7);
+        assertThat(here.docFreqs()).containsExactly(1, 2, 0);
+        assertThat(r.shards().get(1).status()).isEqualTo(Status.NOT_HERE);
+        assertThat(r.shards().get(1).docFreqs()).isEmpty();
+    }
+
+    @Test
+    void termStatisticsOfAnotherFieldOrCollectionAreRefusedPerShard() {
+        TermStatsResponse.Stats other =
+                termStats("docs", new int[] {ShardFixtures.SHARD}, "body", List.of("fox"))
+                        .shards()
+                        .get(0);
+        assertThat(other.status()).isEqualTo(Status.ERROR);
+        assertThat(other.message()).contains("keeps term statistics of field 'text', not 'body'");
+        assertThat(
+                        termStats("nope", new int[] {ShardFixtures.SHARD}, "text", List.of("fox"))
+                                .shards()
+                                .get(0)
+                                .status())
+                .isEqualTo(Status.UNKNOWN_COLLECTION);
+    }
+
+    private static byte[] text(String text) {
+        return ("{\"text\":\"" + text + "\"}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private TermStatsResponse termStats(
+            String collection, int[] shards, String field, List<String> terms) {
+        ByteBuf body = Unpooled.buffer();
+        RpcCodec.writeTermStats(new TermStatsRequest(4, collection, shards, field, terms), body);
+        channel.writeInbound(framed(body));
+        return (TermStatsResponse) readFrame();
     }
 
     private GetPointResponse get(String collection, int shard, String id) {

@@ -25,6 +25,7 @@ import io.quiver.query.metrics.MeteredShardClient;
 import io.quiver.query.metrics.QueryMetrics;
 import io.quiver.query.rerank.RerankSettings;
 import io.quiver.query.rerank.Reranking;
+import io.quiver.query.rerank.ShardTermStats;
 import io.quiver.query.routing.FlinkRestJobLocator;
 import io.quiver.query.routing.QueryableStateLookup;
 import io.quiver.query.routing.QueryableStateShardDirectory;
@@ -174,7 +175,12 @@ public final class QueryServer implements AutoCloseable {
                                         client,
                                         new ShardKeys(config.shards, config.maxParallelism)))
                         .metrics(metrics)
-                        .reranking(track(Reranking.create(metrics, config.rerankSettings)))
+                        .reranking(
+                                track(
+                                        Reranking.create(
+                                                metrics,
+                                                config.rerankSettings,
+                                                new ShardTermStats(directory, client))))
                         .build();
         ServerBootstrap bootstrap =
                 new ServerBootstrap()

@@ -92,7 +92,7 @@ final class SearchBatchHandler implements RouteHandler {
             SearchHandler.Ranked ranked = outcomes.get(i);
             result.add(SearchHandler.hits(prepared.get(i).query(), ranked));
             reranked.add(ranked.reranked());
-            if (ranked.reranked()) {
+            if (ranked.rerankReason() == null) {
                 reasons.addNull();
             } else {
                 reasons.add(ranked.rerankReason());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quiver.query.catalog.CollectionCatalog;
 import io.quiver.query.consistency.ReadConsistency;
 import io.quiver.query.internal.Json;
+import io.quiver.query.rerank.CorpusStats;
 import io.quiver.query.rerank.RerankMethod;
 import io.quiver.query.rerank.RerankPlan;
 import io.quiver.query.rerank.RerankResult;
@@ -156,9 +157,10 @@ final class SearchHandler implements RouteHandler {
                                         query.timeoutMs(),
                                         "reading the upserts topic's end offsets")
                                 .thenApply(query::withRequiredOffsets);
+        CompletableFuture<CorpusStats> termStats = termStats(search);
         return ready.thenCompose(q -> services.searcher().search(spec, q))
                 .thenApply(outcome -> check(query, search.consistency(), outcome))
-                .thenCompose(outcome -> rerank(search, outcome));
+                .thenCompose(outcome -> rerank(search, outcome, termStats));
     }
 
     /**
@@ -181,6 +183,10 @@ final class SearchHandler implements RouteHandler {
                                 services.endOffsets().lastOffsets(services.topics().upserts()),
                                 timeoutMs,
                                 "reading the upserts topic's end offsets");
+        List<CompletableFuture<CorpusStats>> termStats = new ArrayList<>(searches.size());
+        for (Prepared p : searches) {
+            termStats.add(termStats(p));
+        }
         return endOffsets.thenCompose(
                 offsets -> {
                     List<SearchQuery> queries = new ArrayList<>(searches.size());
@@ -193,16 +199,24 @@ final class SearchHandler implements RouteHandler {
                     }
                     return services.searcher()
                             .searchBatch(spec, queries)
-                            .thenCompose(outcomes -> rankAll(searches, queries, outcomes));
+                            .thenCompose(
+                                    outcomes -> rankAll(searches, queries, outcomes, termStats));
                 });
     }
 
     private CompletableFuture<List<Ranked>> rankAll(
-            List<Prepared> searches, List<SearchQuery> queries, List<SearchOutcome> outcomes) {
+            List<Prepared> searches,
+            List<SearchQuery> queries,
+            List<SearchOutcome> outcomes,
+            List<CompletableFuture<CorpusStats>> termStats) {
         List<CompletableFuture<Ranked>> ranked = new ArrayList<>(searches.size());
         for (int i = 0; i < searches.size(); i++) {
             Prepared p = searches.get(i);
-            ranked.add(rerank(p, check(queries.get(i), p.consistency(), outcomes.get(i))));
+            ranked.add(
+                    rerank(
+                            p,
+                            check(queries.get(i), p.consistency(), outcomes.get(i)),
+                            termStats.get(i)));
         }
         return CompletableFuture.allOf(ranked.toArray(new CompletableFuture<?>[0]))
                 .thenApply(
@@ -213,7 +227,18 @@ final class SearchHandler implements RouteHandler {
                         });
     }
 
-    private CompletableFuture<Ranked> rerank(Prepared search, SearchOutcome outcome) {
+    /**
+     * For a {@code bm25} rerank, the collection's statistics of the query's terms, asked for now so
+     * that the shards count them while they search; null otherwise.
+     */
+    private CompletableFuture<CorpusStats> termStats(Prepared search) {
+        return services.reranking()
+                .termStats(
+                        search.query().collection(), search.rerank(), search.query().timeoutMs());
+    }
+
+    private CompletableFuture<Ranked> rerank(
+            Prepared search, SearchOutcome outcome, CompletableFuture<CorpusStats> termStats) {
         if (!search.rerank().active()) {
             float[] none = new float[outcome.hits().size()];
             Arrays.fill(none, Float.NaN);
@@ -221,7 +246,7 @@ final class SearchHandler implements RouteHandler {
                     new Ranked(outcome, none, false, search.rerank().skipReason()));
         }
         return services.reranking()
-                .rerank(search.query().collection(), search.rerank(), outcome.hits())
+                .rerank(search.query().collection(), search.rerank(), outcome.hits(), termStats)
                 .thenApply(result -> page(search.query(), outcome, result));
     }
 
@@ -413,7 +438,7 @@ final class SearchHandler implements RouteHandler {
         body.put("time_ms", call.millisSinceStart());
         body.set("result", hits(query, ranked));
         body.put("reranked", ranked.reranked());
-        if (!ranked.reranked()) {
+        if (ranked.rerankReason() != null) {
             body.put("rerank_reason", ranked.rerankReason());
         }
         body.put("partial", outcome.partial());

@@ -13,6 +13,8 @@ import io.quiver.schemas.rpc.SearchBatchRequest;
 import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.TermStatsRequest;
+import io.quiver.schemas.rpc.TermStatsResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -49,6 +51,12 @@ public final class MeteredShardClient implements ShardClient {
     public CompletableFuture<CountResponse> count(
             ShardEndpoint endpoint, CountRequest request, long timeoutMs) {
         return timed("count", () -> delegate.count(endpoint, request, timeoutMs));
+    }
+
+    @Override
+    public CompletableFuture<TermStatsResponse> termStats(
+            ShardEndpoint endpoint, TermStatsRequest request, long timeoutMs) {
+        return timed("term_stats", () -> delegate.termStats(endpoint, request, timeoutMs));
     }
 
     private <T> CompletableFuture<T> timed(

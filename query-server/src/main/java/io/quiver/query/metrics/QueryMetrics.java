@@ -23,16 +23,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code quiver_search_coalesced_total}: searches answered by an identical one in flight;
  *   <li>{@code quiver_search_partial_total}: fan-outs that answered without some shards;
  *   <li>{@code quiver_shard_rpc_seconds} (histogram): tags {@code type} = {@code search}|{@code
- *       search_batch}|{@code get}|{@code count} and {@code outcome} = {@code ok}|{@code
- *       timeout}|{@code connection}|{@code circuit_open}|{@code error}; errors are the non-ok
- *       outcomes;
+ *       search_batch}|{@code get}|{@code count}|{@code term_stats} and {@code outcome} = {@code
+ *       ok}|{@code timeout}|{@code connection}|{@code circuit_open}|{@code error}; errors are the
+ *       non-ok outcomes;
  *   <li>{@code quiver_shard_circuit_open} (gauge), tag {@code endpoint}: 1 while the circuit
  *       breaker of that shard server is open (its shards answered as missing at once), else 0;
  *   <li>{@code quiver_shard_circuit_rejected_total}: shard RPCs not sent because the breaker was
  *       open;
  *   <li>{@code quiver_rerank_total}: searches that asked a reranker, tags {@code method} = {@code
  *       exact}|{@code bm25}|{@code http} and {@code outcome} = {@code ok}|{@code timeout}|{@code
- *       error}|{@code circuit_open}; every non-ok outcome answered in vector order;
+ *       error}|{@code circuit_open}|{@code candidate_idf}; every other non-ok outcome answered in
+ *       vector order ({@code candidate_idf}: bm25 reranked with the candidates' own IDF because
+ *       some shard's term statistics were missing);
  *   <li>{@code quiver_rerank_cache_requests_total}, tag {@code result} = {@code hit}|{@code miss}:
  *       external reranker scores found in (or missing from) the score cache, per candidate;
  *   <li>{@code quiver_auth_rejections_total}: requests refused by access control, tags {@code key}

@@ -1,5 +1,6 @@
 package io.quiver.query.rerank;
 
+import io.quiver.schemas.text.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -13,12 +14,13 @@ import java.util.concurrent.Executor;
 /**
  * BM25 over the candidates' texts, fused with their vector order.
  *
- * <p>The term statistics (document frequency, average length) are those of the candidate set
- * itself, not of the whole collection: the shards keep no text statistics yet, and the candidate
- * set is what is being ordered. A term rare among the candidates still weighs most, which is the
- * point; what is lost is that a term common in the collection but rare among these candidates is
- * over-weighted. With {@code n} candidates, {@code idf(t) = ln(1 + (n - df + 0.5) / (df + 0.5))}
- * (always positive), {@code k1} = {@value #K1}, {@code b} = {@value #B}.
+ * <p>The term statistics (document frequency, average length) are the collection's, summed over its
+ * shards ({@link CorpusStats}), when given complete: {@code idf(t) = ln(1 + (N - df + 0.5) / (df +
+ * 0.5))} with {@code N} the points holding a text (always positive), {@code k1} = {@value #K1},
+ * {@code b} = {@value #B}. Without them they are those of the candidate set itself ({@code N} = the
+ * candidates): a term rare among the candidates still weighs most, but a term common in the
+ * collection and rare among these candidates is over-weighted, and one rare in the collection but
+ * common among them under-weighted.
  *
  * <p>Scoring runs on {@code executor}, never on the thread that completed the search.
  */
@@ -33,21 +35,49 @@ final class Bm25Reranker implements Reranker {
     private final Fusion fusion;
     private final float weight;
     private final Executor executor;
+    private final CorpusStats corpus;
 
-    Bm25Reranker(Fusion fusion, float weight, Executor executor) {
+    /**
+     * @param corpus the collection's statistics, or null (or incomplete) to use the candidates'
+     */
+    Bm25Reranker(Fusion fusion, float weight, Executor executor, CorpusStats corpus) {
         this.fusion = fusion;
         this.weight = weight;
         this.executor = executor;
+        this.corpus = corpus != null && corpus.complete() ? corpus : null;
     }
 
     @Override
     public CompletableFuture<float[]> score(String queryText, List<RerankCandidate> candidates) {
-        return CompletableFuture.supplyAsync(
-                () -> fuse(bm25(queryText, candidates), candidates), executor);
+        return CompletableFuture.supplyAsync(() -> scoreNow(queryText, candidates), executor);
+    }
+
+    /** {@link #score} on the calling thread. */
+    float[] scoreNow(String queryText, List<RerankCandidate> candidates) {
+        return fuse(bm25(queryText, candidates, corpus), candidates);
+    }
+
+    /** Whether scores use the collection's statistics rather than the candidates'. */
+    boolean corpusIdf() {
+        return corpus != null;
+    }
+
+    /** BM25's IDF of a term in {@code df} of {@code n} documents (df clamped to [0, n]). */
+    static double idf(long n, long df) {
+        double d = Math.max(0, Math.min(df, n));
+        return Math.log(1 + (n - d + 0.5) / (d + 0.5));
     }
 
     /** Each candidate's BM25 score for {@code queryText}, over the candidates' statistics. */
     static double[] bm25(String queryText, List<RerankCandidate> candidates) {
+        return bm25(queryText, candidates, null);
+    }
+
+    /**
+     * Each candidate's BM25 score for {@code queryText}, over {@code corpus} (complete) or, when
+     * null, the candidates' statistics.
+     */
+    static double[] bm25(String queryText, List<RerankCandidate> candidates, CorpusStats corpus) {
         int n = candidates.size();
         Set<String> query = new HashSet<>(Tokenizer.terms(queryText));
         List<Map<String, Integer>> tf = new ArrayList<>(n);
@@ -69,13 +99,15 @@ final class Bm25Reranker implements Reranker {
             }
             tf.add(counts);
         }
-        double avgLength = n == 0 || total == 0 ? 1 : (double) total / n;
+        double avgLength =
+                corpus != null
+                        ? corpus.averageLength()
+                        : n == 0 || total == 0 ? 1 : (double) total / n;
         double[] scores = new double[n];
         for (int i = 0; i < n; i++) {
             double s = 0;
             for (Map.Entry<String, Integer> e : tf.get(i).entrySet()) {
-                int d = df.get(e.getKey());
-                double idf = Math.log(1 + (n - d + 0.5) / (d + 0.5));
+                double idf = corpus != null ? corpus.idf(e.getKey()) : idf(n, df.get(e.getKey()));
                 double f = e.getValue();
                 s += idf * f * (K1 + 1) / (f + K1 * (1 - B + B * length[i] / avgLength));
             }

@@ -1,5 +1,6 @@
 package io.quiver.query.rerank;
 
+import io.quiver.schemas.text.PayloadText;
 import java.util.Objects;
 
 /**
@@ -52,8 +53,15 @@ public record RerankPlan(
     /** The reranker's circuit breaker is open after repeated failures; it is probed later. */
     public static final String REASON_CIRCUIT_OPEN = "circuit_open";
 
+    /**
+     * Not a reason for vector order: {@code bm25} reranked, but with the candidates' own term
+     * statistics, because some shard's part of the collection's was missing (not ready, too slow,
+     * or unable to count a term exactly).
+     */
+    public static final String REASON_CANDIDATE_IDF = "candidate_idf";
+
     /** Payload field read for candidate texts when the policy names none. */
-    public static final String DEFAULT_TEXT_FIELD = "text";
+    public static final String DEFAULT_TEXT_FIELD = PayloadText.DEFAULT_FIELD;
 
     /** Query texts up to this many characters rerank the full top-N. */
     public static final int TEXT_CHARS_PER_HALVING = 256;

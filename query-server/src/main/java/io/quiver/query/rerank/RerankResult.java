@@ -12,7 +12,9 @@ import java.util.List;
  * @param rerankScores the reranker's score of each hit, aligned with {@code hits}; NaN for hits
  *     that were not rescored
  * @param reranked whether the order comes from the reranker
- * @param reason why not, one of {@code RerankPlan.REASON_*}; null when reranked
+ * @param reason why not, one of {@code RerankPlan.REASON_*}; null when reranked, except {@link
+ *     RerankPlan#REASON_CANDIDATE_IDF} for a {@code bm25} rerank without the collection's term
+ *     statistics
  */
 public record RerankResult(List<Hit> hits, float[] rerankScores, boolean reranked, String reason) {
 

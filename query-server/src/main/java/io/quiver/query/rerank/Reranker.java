@@ -42,6 +42,14 @@ public interface Reranker {
      * Fusion#WEIGHTED} (0 to 1). Scores on {@code executor}.
      */
     static Reranker bm25(Fusion fusion, float weight, Executor executor) {
-        return new Bm25Reranker(fusion, weight, executor);
+        return new Bm25Reranker(fusion, weight, executor, null);
+    }
+
+    /**
+     * Like {@link #bm25(Fusion, float, Executor)} with the collection's term statistics {@code
+     * corpus} when complete (the candidates' own otherwise).
+     */
+    static Reranker bm25(Fusion fusion, float weight, Executor executor, CorpusStats corpus) {
+        return new Bm25Reranker(fusion, weight, executor, corpus);
     }
 }

@@ -1,18 +1,18 @@
 package io.quiver.query.rerank;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.quiver.query.internal.Json;
 import io.quiver.query.metrics.QueryMetrics;
 import io.quiver.query.search.Hit;
-import java.io.IOException;
+import io.quiver.schemas.text.PayloadText;
+import io.quiver.schemas.text.Tokenizer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -41,7 +41,14 @@ import org.slf4j.LoggerFactory;
  * <p>Scores of an external reranker are cached per (URL, query text, point id, text) for the cache
  * TTL (default 10 minutes, see {@link ScoreCache}); only the candidates missing from the cache are
  * sent, and a search whose candidates are all cached makes no call. BM25 scores are not cached:
- * they depend on the whole candidate set.
+ * they depend on the whole candidate set and on the collection's statistics.
+ *
+ * <p>BM25 uses the collection's term statistics when a {@link TermStatsSource} is configured: the
+ * search handler asks for them ({@link #termStats}) when the search starts, so the shards count the
+ * query's terms while they search, and {@link #rerank(String, RerankPlan, List, CompletableFuture)}
+ * waits for them at most half the plan's timeout more. Statistics that are missing (a shard not
+ * ready or too slow, a term it cannot count) make BM25 use the candidates' own statistics: still
+ * reranked, with reason {@value RerankPlan#REASON_CANDIDATE_IDF}.
  *
  * <p>Warm-up: searches reranked by an external reranker are counted per (collection, query text) in
  * a bounded sketch ({@link RecentQueries}). Every tenth of the TTL a background thread (started by
@@ -80,6 +87,7 @@ public final class Reranking implements AutoCloseable {
     private final ScoreCache scoreCache;
     private final RecentQueries recent = new RecentQueries(RecentQueries.DEFAULT_CAPACITY);
     private final AtomicBoolean warmupStarted = new AtomicBoolean();
+    private final TermStatsSource termStats;
 
     /** Rounds run one at a time (one thread, or a test calling {@link #warmUp()}). */
     private int warmupRounds;
@@ -104,6 +112,23 @@ public final class Reranking implements AutoCloseable {
      * @param settings score cache, breaker and warm-up settings
      */
     public Reranking(HttpClient client, QueryMetrics metrics, RerankSettings settings) {
+        this(client, metrics, settings, null);
+    }
+
+    /**
+     * @param client the HTTP client for external rerankers (asynchronous), or null for the shared
+     *     one
+     * @param metrics where outcomes are counted
+     * @param settings score cache, breaker and warm-up settings
+     * @param termStats where BM25 gets the collection's term statistics, or null to use the
+     *     candidates' own always
+     */
+    public Reranking(
+            HttpClient client,
+            QueryMetrics metrics,
+            RerankSettings settings,
+            TermStatsSource termStats) {
+        this.termStats = termStats;
         this.client = client;
         this.metrics = metrics;
         this.settings = settings;
@@ -134,6 +159,34 @@ public final class Reranking implements AutoCloseable {
         return new Reranking(null, metrics, settings);
     }
 
+    /** Like {@link #create(QueryMetrics, RerankSettings)}, BM25 with the collection's IDF. */
+    public static Reranking create(
+            QueryMetrics metrics, RerankSettings settings, TermStatsSource termStats) {
+        return new Reranking(null, metrics, settings, termStats);
+    }
+
+    /**
+     * Starts fetching the collection-wide statistics of the query text's terms for a {@code bm25}
+     * plan, bounded by {@code timeoutMs} and the plan's timeout; null for any other plan or when no
+     * source is configured. Call it when the search starts, so both run together.
+     */
+    public CompletableFuture<CorpusStats> termStats(
+            String collection, RerankPlan plan, long timeoutMs) {
+        if (termStats == null || !plan.active() || plan.method() != RerankMethod.BM25) {
+            return null;
+        }
+        try {
+            return termStats.fetch(
+                    collection,
+                    plan.textField(),
+                    new LinkedHashSet<>(Tokenizer.terms(plan.queryText())),
+                    Math.max(1, Math.min(timeoutMs, plan.timeoutMs())));
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot ask for term statistics of collection '{}'", collection, e);
+            return CompletableFuture.completedFuture(CorpusStats.unavailable(e.toString()));
+        }
+    }
+
     /** The settings this reranking runs with. */
     public RerankSettings settings() {
         return settings;
@@ -162,6 +215,18 @@ public final class Reranking implements AutoCloseable {
      */
     public CompletableFuture<RerankResult> rerank(
             String collection, RerankPlan plan, List<Hit> hits) {
+        return rerank(collection, plan, hits, null);
+    }
+
+    /**
+     * Like {@link #rerank(String, RerankPlan, List)}; a {@code bm25} plan uses {@code corpus} (from
+     * {@link #termStats}; null for the candidates' own statistics).
+     */
+    public CompletableFuture<RerankResult> rerank(
+            String collection,
+            RerankPlan plan,
+            List<Hit> hits,
+            CompletableFuture<CorpusStats> corpus) {
         if (!plan.active()) {
             return CompletableFuture.completedFuture(
                     RerankResult.vectorOrder(hits, plan.skipReason()));
@@ -175,6 +240,9 @@ public final class Reranking implements AutoCloseable {
         }
         String method = plan.method().wireName();
         List<RerankCandidate> candidates = candidates(plan, hits);
+        if (plan.method() == RerankMethod.BM25) {
+            return bm25(plan, hits, candidates, corpus);
+        }
         if (plan.endpoint() != null && warmupEnabled()) {
             recent.record(collection, plan, candidates);
             startWarmup();
@@ -240,6 +308,64 @@ public final class Reranking implements AutoCloseable {
                             return scores;
                         });
     }
+
+    /**
+     * BM25 within the plan's timeout, once the collection's statistics came (or half the timeout
+     * passed: then with the candidates' own, flagged). Without {@code corpus} (no source
+     * configured) the candidates' own, unflagged: that is the configuration, not a fallback.
+     */
+    private CompletableFuture<RerankResult> bm25(
+            RerankPlan plan,
+            List<Hit> hits,
+            List<RerankCandidate> candidates,
+            CompletableFuture<CorpusStats> corpus) {
+        CompletableFuture<CorpusStats> ready =
+                corpus == null
+                        ? CompletableFuture.completedFuture(null)
+                        : corpus.copy()
+                                .completeOnTimeout(
+                                        CorpusStats.unavailable("term statistics too slow"),
+                                        Math.max(1, plan.timeoutMs() / 2),
+                                        TimeUnit.MILLISECONDS)
+                                .exceptionally(e -> CorpusStats.unavailable(e.toString()));
+        return ready.thenApplyAsync(
+                        stats -> {
+                            Bm25Reranker r =
+                                    new Bm25Reranker(
+                                            plan.fusion(),
+                                            plan.weight(),
+                                            ForkJoinPool.commonPool(),
+                                            stats);
+                            return new Bm25Scores(
+                                    r.scoreNow(plan.queryText(), candidates),
+                                    stats == null || r.corpusIdf() ? null : stats.missing());
+                        },
+                        ForkJoinPool.commonPool())
+                .orTimeout(plan.timeoutMs(), TimeUnit.MILLISECONDS)
+                .handle(
+                        (scored, error) -> {
+                            if (error != null) {
+                                return fallback(plan, hits, error);
+                            }
+                            String missing = scored.missing();
+                            RerankResult ranked = reorder(hits, scored.scores());
+                            if (missing == null) {
+                                metrics.rerank(RerankMethod.BM25.wireName(), "ok");
+                                return ranked;
+                            }
+                            LOG.debug("BM25 with candidate-set IDF: {}", missing);
+                            metrics.rerank(
+                                    RerankMethod.BM25.wireName(), RerankPlan.REASON_CANDIDATE_IDF);
+                            return new RerankResult(
+                                    ranked.hits(),
+                                    ranked.rerankScores(),
+                                    true,
+                                    RerankPlan.REASON_CANDIDATE_IDF);
+                        });
+    }
+
+    /** BM25 scores and, when they used the candidates' statistics, why. */
+    private record Bm25Scores(float[] scores, String missing) {}
 
     private boolean warmupEnabled() {
         return settings.warmupQueries() > 0 && settings.cacheMaxEntries() > 0;
@@ -439,8 +565,6 @@ public final class Reranking implements AutoCloseable {
                         client != null ? client : SharedClient.CLIENT,
                         plan.endpoint(),
                         Duration.ofMillis(plan.timeoutMs() + 100L));
-            case BM25:
-                return Reranker.bm25(plan.fusion(), plan.weight(), ForkJoinPool.commonPool());
             default:
                 throw new IllegalStateException(
                         "rerank method '" + plan.method().wireName() + "' has no reranker");
@@ -491,18 +615,6 @@ public final class Reranking implements AutoCloseable {
 
     /** The payload's {@code field} as text: a string as is, other values as JSON, "" if absent. */
     static String text(Hit hit, String field) {
-        if (hit.payload() == null) {
-            return "";
-        }
-        try {
-            JsonNode payload = Json.MAPPER.readTree(hit.payload());
-            JsonNode value = payload == null ? null : payload.get(field);
-            if (value == null || value.isNull()) {
-                return "";
-            }
-            return value.isTextual() ? value.textValue() : value.toString();
-        } catch (IOException e) {
-            return "";
-        }
+        return PayloadText.text(hit.payload(), field);
     }
 }

@@ -12,6 +12,8 @@ import io.quiver.schemas.rpc.SearchBatchRequest;
 import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.TermStatsRequest;
+import io.quiver.schemas.rpc.TermStatsResponse;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -33,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * #PROBES} calls go through as probes; when they succeed the breaker closes, when they fail it
  * opens again. Answers the server sends, whatever their per-shard status, count as successes: the
  * server is alive. A search that waits for offsets (session, strong) and times out is not counted,
- * since the wait rather than the server may be what took the time.
+ * since the wait rather than the server may be what took the time; nor is a term statistics request
+ * that times out (it has the rerank's short timeout).
  *
  * <p>Thread-safe; state changes are logged at WARN/INFO and exported through {@link
  * QueryMetrics#shardCircuitOpen} and {@link QueryMetrics#shardCircuitRejected}.
@@ -111,6 +114,14 @@ public final class CircuitBreakingShardClient implements ShardClient {
     public CompletableFuture<CountResponse> count(
             ShardEndpoint endpoint, CountRequest request, long timeoutMs) {
         return guarded(endpoint, false, () -> delegate.count(endpoint, request, timeoutMs));
+    }
+
+    @Override
+    public CompletableFuture<TermStatsResponse> termStats(
+            ShardEndpoint endpoint, TermStatsRequest request, long timeoutMs) {
+        // Its timeout is the rerank's (200 ms by default), far shorter than a search's: a server
+        // slow to answer it is not failing, so its timeouts must not open the breaker searches use.
+        return guarded(endpoint, true, () -> delegate.termStats(endpoint, request, timeoutMs));
     }
 
     /** The breaker's state for {@code endpoint} (CLOSED for a server never called). */

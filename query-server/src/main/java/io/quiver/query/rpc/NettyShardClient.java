@@ -22,6 +22,8 @@ import io.quiver.schemas.rpc.SearchBatchRequest;
 import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.TermStatsRequest;
+import io.quiver.schemas.rpc.TermStatsResponse;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,6 +118,17 @@ public final class NettyShardClient implements ShardClient {
                 request.requestId(),
                 out -> RpcCodec.writeCount(request, out),
                 CountResponse.class,
+                timeoutMs);
+    }
+
+    @Override
+    public CompletableFuture<TermStatsResponse> termStats(
+            ShardEndpoint endpoint, TermStatsRequest request, long timeoutMs) {
+        return call(
+                endpoint,
+                request.requestId(),
+                out -> RpcCodec.writeTermStats(request, out),
+                TermStatsResponse.class,
                 timeoutMs);
     }
 

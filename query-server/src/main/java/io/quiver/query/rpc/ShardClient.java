@@ -9,6 +9,8 @@ import io.quiver.schemas.rpc.SearchBatchRequest;
 import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.TermStatsRequest;
+import io.quiver.schemas.rpc.TermStatsResponse;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -36,6 +38,17 @@ public interface ShardClient extends AutoCloseable {
     /** Asks {@code endpoint} for exact counts; same failures and timeout as {@link #search}. */
     CompletableFuture<CountResponse> count(
             ShardEndpoint endpoint, CountRequest request, long timeoutMs);
+
+    /**
+     * Asks {@code endpoint} for BM25 term statistics; same failures and timeout as {@link #search}.
+     * Clients that cannot send them (test doubles) fail with {@link ShardRpcException}, which the
+     * caller treats as missing statistics.
+     */
+    default CompletableFuture<TermStatsResponse> termStats(
+            ShardEndpoint endpoint, TermStatsRequest request, long timeoutMs) {
+        return CompletableFuture.failedFuture(
+                new ShardRpcException("this shard client does not send term statistics requests"));
+    }
 
     /** A fresh request id, unique for this client. */
     long nextRequestId();

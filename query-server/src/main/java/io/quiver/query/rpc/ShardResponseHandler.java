@@ -9,6 +9,7 @@ import io.quiver.schemas.rpc.RpcCodec;
 import io.quiver.schemas.rpc.RpcError;
 import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchResponse;
+import io.quiver.schemas.rpc.TermStatsResponse;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,6 +53,8 @@ final class ShardResponseHandler extends SimpleChannelInboundHandler<ByteBuf> {
         } else if (msg instanceof CountResponse r) {
             complete(r.requestId(), r);
         } else if (msg instanceof SearchBatchResponse r) {
+            complete(r.requestId(), r);
+        } else if (msg instanceof TermStatsResponse r) {
             complete(r.requestId(), r);
         } else if (msg instanceof RpcError e) {
             ShardRpcException failure =

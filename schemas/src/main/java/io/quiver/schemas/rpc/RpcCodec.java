@@ -39,9 +39,13 @@ import java.util.List;
  *       the header) — several searches of one collection for one shard server in one frame.
  *   <li>RESULT_BATCH (10): result count i32, then per search, in the order asked, a with-vectors
  *       flag u8 and the body of a RESULT (flag 0) or RESULT_VECTORS (flag 1).
+ *   <li>TERM_STATS (11): collection, shards int[], field, term count i32 + terms — BM25 statistics
+ *       of a payload text field for a query's terms.
+ *   <li>TERM_STATS_RESULT (12): shard count i32, per shard: shard i32, status u8, message, docs
+ *       i64, total terms i64, document frequencies long[] (one per term asked, -1 for unknown).
  * </ul>
  *
- * Types 4 to 10 were added within version 1: a shard server that predates them answers them with an
+ * Types 4 to 12 were added within version 1: a shard server that predates them answers them with an
  * ERROR frame naming the unknown type, which the caller reports rather than misreads.
  */
 public final class RpcCodec {
@@ -59,6 +63,8 @@ public final class RpcCodec {
     public static final int TYPE_RESULT_VECTORS = 8;
     public static final int TYPE_SEARCH_BATCH = 9;
     public static final int TYPE_RESULT_BATCH = 10;
+    public static final int TYPE_TERM_STATS = 11;
+    public static final int TYPE_TERM_STATS_RESULT = 12;
 
     private static final int MAX_ARRAY = 16 * 1024 * 1024;
 
@@ -180,6 +186,32 @@ public final class RpcCodec {
         }
     }
 
+    /** Writes a TERM_STATS frame. */
+    public static void writeTermStats(TermStatsRequest r, ByteBuf out) {
+        header(out, TYPE_TERM_STATS, r.requestId());
+        writeString(out, r.collection());
+        writeInts(out, r.shards());
+        writeString(out, r.field());
+        out.writeInt(r.terms().size());
+        for (String t : r.terms()) {
+            writeString(out, t);
+        }
+    }
+
+    /** Writes a TERM_STATS_RESULT frame. */
+    public static void writeTermStatsResponse(TermStatsResponse r, ByteBuf out) {
+        header(out, TYPE_TERM_STATS_RESULT, r.requestId());
+        out.writeInt(r.shards().size());
+        for (TermStatsResponse.Stats s : r.shards()) {
+            out.writeInt(s.shard());
+            out.writeByte(s.status().ordinal());
+            writeString(out, s.message());
+            out.writeLong(s.docs());
+            out.writeLong(s.totalTerms());
+            writeLongs(out, s.docFreqs());
+        }
+    }
+
     /** Writes an ERROR frame answering {@code requestId} (0 when it could not be read). */
     public static void writeError(long requestId, String message, ByteBuf out) {
         header(out, TYPE_ERROR, requestId);
@@ -189,7 +221,8 @@ public final class RpcCodec {
     /**
      * Reads one frame body: a {@link SearchRequest}, {@link SearchResponse}, {@link RpcError},
      * {@link GetPointRequest}, {@link GetPointResponse}, {@link CountRequest}, {@link
-     * CountResponse}, {@link SearchBatchRequest} or {@link SearchBatchResponse}.
+     * CountResponse}, {@link SearchBatchRequest}, {@link SearchBatchResponse}, {@link
+     * TermStatsRequest} or {@link TermStatsResponse}.
      *
      * @throws RpcFormatException when the bytes are not a valid frame
      */
@@ -238,6 +271,12 @@ public final class RpcCodec {
                     break;
                 case TYPE_RESULT_BATCH:
                     msg = readBatchResponse(requestId, in);
+                    break;
+                case TYPE_TERM_STATS:
+                    msg = readTermStats(requestId, in);
+                    break;
+                case TYPE_TERM_STATS_RESULT:
+                    msg = readTermStatsResponse(requestId, in);
                     break;
                 default:
                     throw new RpcFormatException("unknown shard RPC message type " + type);
@@ -383,6 +422,39 @@ public final class RpcCodec {
             counts.add(new CountResponse.Count(shard, status, message, in.readLong()));
         }
         return new CountResponse(requestId, counts);
+    }
+
+    private static TermStatsRequest readTermStats(long requestId, ByteBuf in) {
+        String collection = readString(in);
+        int[] shards = readInts(in);
+        String field = readString(in);
+        int n = count(in, 4);
+        List<String> terms = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            terms.add(readString(in));
+        }
+        try {
+            return new TermStatsRequest(requestId, collection, shards, field, terms);
+        } catch (IllegalArgumentException e) {
+            throw new RpcFormatException(e.getMessage());
+        }
+    }
+
+    private static TermStatsResponse readTermStatsResponse(long requestId, ByteBuf in) {
+        int n = count(in, 29);
+        List<TermStatsResponse.Stats> stats = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int shard = in.readInt();
+            ShardResult.Status status = ShardResult.Status.of(in.readUnsignedByte());
+            String message = readString(in);
+            long docs = in.readLong();
+            long totalTerms = in.readLong();
+            long[] docFreqs = readLongs(in);
+            stats.add(
+                    new TermStatsResponse.Stats(
+                            shard, status, message, docs, totalTerms, docFreqs));
+        }
+        return new TermStatsResponse(requestId, stats);
     }
 
     private static void header(ByteBuf out, int type, long requestId) {

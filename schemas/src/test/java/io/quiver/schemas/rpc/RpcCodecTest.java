@@ -424,4 +424,64 @@ class RpcCodecTest {
         assertThat(buf.getByte(buf.readerIndex() + 1)).isEqualTo((byte) RpcCodec.TYPE_RESULT);
         assertThat(((SearchResponse) RpcCodec.read(buf)).shards().get(0).vectors()).isNull();
     }
+
+    @Test
+    void termStatsRequestAndAnswerRoundTripAndEveryTruncationFailsClearly() {
+        ByteBuf buf = Unpooled.buffer();
+        RpcCodec.writeTermStats(
+                new TermStatsRequest(7L, "docs", new int[] {0, 3}, "body", List.of("quokka", "ü")),
+                buf);
+        byte[] requestBytes = new byte[buf.readableBytes()];
+        buf.getBytes(buf.readerIndex(), requestBytes);
+        TermStatsRequest request = (TermStatsRequest) RpcCodec.read(buf);
+        assertThat(request.requestId()).isEqualTo(7L);
+        assertThat(request.collection()).isEqualTo("docs");
+        assertThat(request.shards()).containsExactly(0, 3);
+        assertThat(request.field()).isEqualTo("body");
+        assertThat(request.terms()).containsExactly("quokka", "ü");
+
+        TermStatsResponse answer =
+                new TermStatsResponse(
+                        7L,
+                        List.of(
+                                new TermStatsResponse.Stats(
+                                        0,
+                                        ShardResult.Status.OK,
+                                        "",
+                                        1L << 33,
+                                        5L << 33,
+                                        new long[] {3, TermStatsResponse.UNKNOWN}),
+                                TermStatsResponse.Stats.failed(
+                                        3, ShardResult.Status.RECOVERING, "restoring")));
+        RpcCodec.writeTermStatsResponse(answer, buf);
+        byte[] answerBytes = new byte[buf.readableBytes()];
+        buf.getBytes(buf.readerIndex(), answerBytes);
+        TermStatsResponse read = (TermStatsResponse) RpcCodec.read(buf);
+        assertThat(read.requestId()).isEqualTo(7L);
+        assertThat(read.shards()).hasSize(2);
+        TermStatsResponse.Stats ok = read.shards().get(0);
+        assertThat(ok.docs()).isEqualTo(1L << 33);
+        assertThat(ok.totalTerms()).isEqualTo(5L << 33);
+        assertThat(ok.docFreqs()).containsExactly(3, TermStatsResponse.UNKNOWN);
+        assertThat(read.shards().get(1).status()).isEqualTo(ShardResult.Status.RECOVERING);
+        assertThat(read.shards().get(1).message()).isEqualTo("restoring");
+
+        for (byte[] bytes : List.of(requestBytes, answerBytes)) {
+            for (int len = 0; len < bytes.length; len++) {
+                ByteBuf cut = Unpooled.wrappedBuffer(bytes, 0, len);
+                assertThatThrownBy(() -> RpcCodec.read(cut)).isInstanceOf(RpcFormatException.class);
+            }
+        }
+    }
+
+    @Test
+    void aTermStatsRequestWithTooManyTermsIsRefused() {
+        List<String> terms = new java.util.ArrayList<>();
+        for (int i = 0; i <= TermStatsRequest.MAX_TERMS; i++) {
+            terms.add("t" + i);
+        }
+        assertThatThrownBy(() -> new TermStatsRequest(1L, "docs", new int[] {0}, "text", terms))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at most 4096 terms per request, got 4097");
+    }
 }
