@@ -91,8 +91,8 @@ final class JobProbe implements AutoCloseable {
         }
     }
 
-    /** One point's search hit. */
-    record Hit(String id, float score) {}
+    /** One point's search hit; {@code payload} is null unless the search asked for payloads. */
+    record Hit(String id, float score, byte[] payload) {}
 
     /** Every shard's status once all of them are ready, read as the query server reads them. */
     Map<Integer, ShardStatus> awaitAllShards(JobID job) {
@@ -163,6 +163,8 @@ final class JobProbe implements AutoCloseable {
      * One RPC per shard server with all its shards, merged best first by score (higher is better
      * for cosine and dot, lower-is-better metrics are negated by the shards). Fails when any shard
      * does not answer OK. The session token ({@code partitions}, {@code offsets}) may be empty.
+     *
+     * @param ef candidates per shard, or 0 for the collection's default
      */
     List<Hit> search(
             Map<Integer, ShardStatus> shards,
@@ -170,6 +172,20 @@ final class JobProbe implements AutoCloseable {
             float[] query,
             int k,
             int ef,
+            int[] partitions,
+            long[] offsets)
+            throws IOException {
+        return search(shards, collection, query, k, ef, false, partitions, offsets);
+    }
+
+    /** Like {@link #search(Map, String, float[], int, int, int[], long[])}, with payloads. */
+    List<Hit> search(
+            Map<Integer, ShardStatus> shards,
+            String collection,
+            float[] query,
+            int k,
+            int ef,
+            boolean withPayload,
             int[] partitions,
             long[] offsets)
             throws IOException {
@@ -190,7 +206,7 @@ final class JobProbe implements AutoCloseable {
                             asked,
                             k,
                             ef,
-                            false,
+                            withPayload,
                             query,
                             30_000,
                             partitions,
@@ -199,13 +215,19 @@ final class JobProbe implements AutoCloseable {
             Object answer =
                     ShardRpcTestClient.call(hostPort[0], Integer.parseInt(hostPort[1]), request);
             assertThat(answer).isInstanceOf(SearchResponse.class);
-            for (ShardResult r : ((SearchResponse) answer).shards()) {
+            SearchResponse response = (SearchResponse) answer;
+            assertThat(response.requestId()).isEqualTo(request.requestId());
+            for (ShardResult r : response.shards()) {
                 assertThat(r.status())
                         .as("shard %d: %s", r.shard(), r.message())
                         .isEqualTo(ShardResult.Status.OK);
                 answered++;
                 for (int i = 0; i < r.size(); i++) {
-                    hits.add(new Hit(r.ids()[i], r.scores()[i]));
+                    hits.add(
+                            new Hit(
+                                    r.ids()[i],
+                                    r.scores()[i],
+                                    withPayload ? r.payloads()[i] : null));
                 }
             }
         }
@@ -243,13 +265,23 @@ final class JobProbe implements AutoCloseable {
         String metricsUrl = jobUrl + "/vertices/" + index.get("id").asText() + "/metrics";
         JsonNode values = getJson(metricsUrl + "?get=" + String.join(",", ids));
         if (values.size() != parallelism) {
-            throw new IllegalStateException("metrics " + ids + " not reported yet");
+            throw new IllegalStateException(
+                    "metrics " + ids + " not reported yet; available: " + getJson(metricsUrl));
         }
         double sum = 0;
         for (JsonNode value : values) {
             sum += Double.parseDouble(value.get("value").asText());
         }
         return sum;
+    }
+
+    /** Polls until {@link #indexMetricSum} of {@code name} equals {@code expected}. */
+    void awaitIndexMetricSum(JobID job, String name, double expected) {
+        await("index." + name + " summed over the subtasks equals " + expected)
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(() -> indexMetricSum(job, name) == expected);
     }
 
     static JsonNode getJson(String url) throws Exception {

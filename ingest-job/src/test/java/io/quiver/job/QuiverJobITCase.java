@@ -3,7 +3,6 @@ package io.quiver.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.quiver.job.testing.FlinkTestCluster;
 import io.quiver.schemas.DeadLetterHeaders;
 import io.quiver.schemas.Topics;
@@ -15,16 +14,9 @@ import io.quiver.schemas.record.Reason;
 import io.quiver.schemas.record.RecordFormat;
 import io.quiver.schemas.record.UpsertCodec;
 import io.quiver.schemas.routing.ShardKeys;
-import io.quiver.schemas.rpc.SearchRequest;
-import io.quiver.schemas.rpc.SearchResponse;
-import io.quiver.schemas.rpc.ShardResult;
 import io.quiver.schemas.status.ShardStatus;
 import io.quiver.testkit.EmbeddedKafka;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,15 +32,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.apache.flink.api.common.JobID;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.queryablestate.client.QueryableStateClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -79,32 +64,22 @@ class QuiverJobITCase {
     private static EmbeddedKafka kafka;
     private static FlinkTestCluster cluster;
     private static JobClient job;
-    private static QueryableStateClient qs;
-    private static final AtomicLong requestIds = new AtomicLong();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static JobProbe probe;
 
     @BeforeAll
     static void startBrokerClusterAndJob() throws Exception {
-        kafka = EmbeddedKafka.create().start();
-        kafka.createTopic(TOPICS.upserts(), PARTITIONS);
-        kafka.createTopic(TOPICS.collections(), 1, Map.of("cleanup.policy", "compact"));
-        kafka.createTopic(TOPICS.deadLetters(), 1);
+        kafka = JobProbe.startBroker(TOPICS, PARTITIONS);
         cluster = FlinkTestCluster.start(tmp, 2);
         job = startJob(null);
-        qs = new QueryableStateClient("127.0.0.1", cluster.queryableStateProxyPort());
+        probe = new JobProbe(cluster, KEYS, TOPICS);
     }
 
     /** Submits the job, restored from {@code savepoint} when not null. */
     private static JobClient startJob(String savepoint) throws Exception {
         return cluster.submit(
-                JobOptions.builder()
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .topicPrefix(TOPICS.prefix())
-                        .shards(SHARDS)
-                        .maxParallelism(MAX_PARALLELISM)
+                JobProbe.jobOptions(kafka, TOPICS, KEYS)
                         .parallelism(2)
                         .jobName("quiver-it")
-                        .checkpointInterval(Duration.ofSeconds(2))
                         .unknownCollectionGrace(GRACE)
                         .build(),
                 savepoint);
@@ -112,23 +87,15 @@ class QuiverJobITCase {
 
     @AfterAll
     static void stopEverything() throws Exception {
-        if (qs != null) {
-            qs.shutdownAndWait();
-        }
         if (job != null) {
             job.cancel().get(30, TimeUnit.SECONDS);
         }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
+        JobProbe.closeAll(probe, cluster, kafka);
     }
 
     @Test
     void everyShardAnnouncesItselfThroughQueryableState() {
-        Map<Integer, ShardStatus> statuses = awaitAllShards();
+        Map<Integer, ShardStatus> statuses = probe.awaitAllShards(job.getJobID());
         assertThat(statuses).hasSize(SHARDS);
         for (Map.Entry<Integer, ShardStatus> e : statuses.entrySet()) {
             ShardStatus s = e.getValue();
@@ -247,48 +214,44 @@ class QuiverJobITCase {
         }
         assertThat(badOffsets).hasSize(200);
 
-        Map<Integer, ShardStatus> shards = awaitAllShards();
+        Map<Integer, ShardStatus> shards = probe.awaitAllShards(job.getJobID());
         // Session consistency: every shard must have applied what we wrote before it answers.
-        int[] partitions = new int[lastOffsets.size()];
-        long[] offsets = new long[lastOffsets.size()];
-        int n = 0;
-        for (Map.Entry<Integer, Long> e : new TreeMap<>(lastOffsets).entrySet()) {
-            partitions[n] = e.getKey();
-            offsets[n++] = e.getValue();
-        }
+        int[] partitions = JobProbe.partitions(lastOffsets);
+        long[] offsets = JobProbe.offsets(lastOffsets);
         for (int q = 0; q < 25; q++) {
             float[] query = randomVector(random);
-            List<Hit> hits = searchAllShards(shards, collection, query, 10, partitions, offsets);
+            List<JobProbe.Hit> hits =
+                    searchAllShards(shards, collection, query, 10, partitions, offsets);
             List<String> truth = bruteForceCosine(expected, query, 10);
-            assertThat(ids(hits)).as("query %d", q).isEqualTo(truth);
-            assertThat(hits.get(0).score)
+            assertThat(JobProbe.ids(hits)).as("query %d", q).isEqualTo(truth);
+            assertThat(hits.get(0).score())
                     .isCloseTo(cosine(expected.get(truth.get(0)), query), within(1e-4f));
-            assertThat(new String(hits.get(0).payload, StandardCharsets.UTF_8))
+            assertThat(new String(hits.get(0).payload(), StandardCharsets.UTF_8))
                     .isEqualTo(payloads.get(truth.get(0)));
         }
         // A point's own vector finds itself first; deleted points are gone everywhere.
         for (int i = 100; i < 160; i++) {
-            List<Hit> hits =
+            List<JobProbe.Hit> hits =
                     searchAllShards(
                             shards, collection, expected.get("p" + i), 1, partitions, offsets);
-            assertThat(hits.get(0).id).isEqualTo("p" + i);
-            assertThat(hits.get(0).score).isCloseTo(1f, within(1e-4f));
+            assertThat(hits.get(0).id()).isEqualTo("p" + i);
+            assertThat(hits.get(0).score()).isCloseTo(1f, within(1e-4f));
         }
-        List<Hit> all =
+        List<JobProbe.Hit> all =
                 searchAllShards(
                         shards, collection, randomVector(random), 1000, partitions, offsets);
-        assertThat(ids(all)).doesNotContain("p0", "p1", "p49").hasSize(1000);
-        assertThat(totalVectors()).isEqualTo(expected.size());
+        assertThat(JobProbe.ids(all)).doesNotContain("p0", "p1", "p49").hasSize(1000);
+        assertThat(probe.totalVectors(job.getJobID())).isEqualTo(expected.size());
         // The index operator's metrics as the dashboard shows them, per subtask over REST.
-        awaitIndexMetricSum("vectors", expected.size());
-        awaitIndexMetricSum("shards", SHARDS);
-        awaitIndexMetricSum("deletes", 50);
-        assertThat(indexMetricSum("searches")).isGreaterThanOrEqualTo(SHARDS);
+        probe.awaitIndexMetricSum(job.getJobID(), "vectors", expected.size());
+        probe.awaitIndexMetricSum(job.getJobID(), "shards", SHARDS);
+        probe.awaitIndexMetricSum(job.getJobID(), "deletes", 50);
+        assertThat(probe.indexMetricSum(job.getJobID(), "searches")).isGreaterThanOrEqualTo(SHARDS);
         // A histogram shows over REST as _min, _max, _mean, _median, _p75 ... _p999, _stddev.
-        assertThat(indexMetricSum("searchLatencyMicros_p99")).isNotNegative();
-        assertThat(indexMetricSum("searchRate")).isNotNegative();
-        assertThat(indexMetricSum("ingestRate")).isNotNegative();
-        assertThat(indexMetricSum("indexHeapBytes")).isPositive();
+        assertThat(probe.indexMetricSum(job.getJobID(), "searchLatencyMicros_p99")).isNotNegative();
+        assertThat(probe.indexMetricSum(job.getJobID(), "searchRate")).isNotNegative();
+        assertThat(probe.indexMetricSum(job.getJobID(), "ingestRate")).isNotNegative();
+        assertThat(probe.indexMetricSum(job.getJobID(), "indexHeapBytes")).isPositive();
 
         List<ConsumerRecord<byte[], byte[]>> letters =
                 kafka.consumeAll(TOPICS.deadLetters(), 200, Duration.ofSeconds(60));
@@ -320,23 +283,25 @@ class QuiverJobITCase {
                                 SavepointFormatType.CANONICAL)
                         .get(60, TimeUnit.SECONDS);
         job = startJob(savepoint);
-        Map<Integer, ShardStatus> restored = awaitFreshStatuses();
+        Map<Integer, ShardStatus> restored = probe.awaitFreshStatuses(job.getJobID());
         for (int q = 0; q < 5; q++) {
             float[] query = randomVector(random);
-            List<Hit> hits = searchAllShards(restored, collection, query, 10, partitions, offsets);
-            assertThat(ids(hits)).isEqualTo(bruteForceCosine(expected, query, 10));
+            List<JobProbe.Hit> hits =
+                    searchAllShards(restored, collection, query, 10, partitions, offsets);
+            assertThat(JobProbe.ids(hits)).isEqualTo(bruteForceCosine(expected, query, 10));
         }
-        assertThat(totalVectors()).isEqualTo(expected.size());
-        awaitIndexMetricSum("restoredRecords", expected.size());
-        awaitIndexMetricSum("vectors", expected.size());
-        assertThat(indexMetricSum("restoreDurationMs")).isGreaterThanOrEqualTo(0);
+        assertThat(probe.totalVectors(job.getJobID())).isEqualTo(expected.size());
+        probe.awaitIndexMetricSum(job.getJobID(), "restoredRecords", expected.size());
+        probe.awaitIndexMetricSum(job.getJobID(), "vectors", expected.size());
+        assertThat(probe.indexMetricSum(job.getJobID(), "restoreDurationMs"))
+                .isGreaterThanOrEqualTo(0);
     }
 
     @Test
     void hnswGraphsComeBackFromTheirSnapshotsWithTheSameResults() throws Exception {
         Random random = new Random(7);
         String collection = "graphs";
-        long vectorsBefore = totalVectors();
+        long vectorsBefore = probe.totalVectors(job.getJobID());
         Map<String, float[]> expected = new LinkedHashMap<>();
         Map<Integer, Long> lastOffsets = new ConcurrentHashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
@@ -357,25 +322,22 @@ class QuiverJobITCase {
                     .get();
             writeGraphPoints(producer, collection, 0, 1500, random, expected, lastOffsets);
         }
-        int[][] partitions = new int[1][];
-        long[][] offsets = new long[1][];
-        sessionToken(lastOffsets, partitions, offsets);
-        Map<Integer, ShardStatus> shards = awaitAllShards();
-        searchGraphs(shards, collection, expected, partitions[0], offsets[0]);
+        Map<Integer, ShardStatus> shards = probe.awaitAllShards(job.getJobID());
+        searchGraphs(shards, collection, expected, lastOffsets);
         // Every shard's graph is snapshotted and its delta log emptied by later checkpoints.
-        awaitIndexMetricSum("deltaLogLength", 0);
+        probe.awaitIndexMetricSum(job.getJobID(), "deltaLogLength", 0);
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500))
                 .ignoreExceptions()
-                .until(() -> indexMetricSum("graphSnapshots") >= SHARDS);
+                .until(() -> probe.indexMetricSum(job.getJobID(), "graphSnapshots") >= SHARDS);
 
         // A delta on top of the snapshots, then a savepoint right away.
         try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
             writeGraphPoints(producer, collection, 1400, 1600, random, expected, lastOffsets);
         }
-        sessionToken(lastOffsets, partitions, offsets);
         List<List<String>> before =
-                searchGraphs(awaitAllShards(), collection, expected, partitions[0], offsets[0]);
+                searchGraphs(
+                        probe.awaitAllShards(job.getJobID()), collection, expected, lastOffsets);
         String savepoint =
                 job.stopWithSavepoint(
                                 false,
@@ -384,10 +346,14 @@ class QuiverJobITCase {
                         .get(60, TimeUnit.SECONDS);
         job = startJob(savepoint);
         List<List<String>> after =
-                searchGraphs(awaitFreshStatuses(), collection, expected, partitions[0], offsets[0]);
+                searchGraphs(
+                        probe.awaitFreshStatuses(job.getJobID()),
+                        collection,
+                        expected,
+                        lastOffsets);
         assertThat(after).isEqualTo(before);
-        awaitIndexMetricSum("graphsRestoredFromSnapshot", SHARDS);
-        assertThat(indexMetricSum("graphsRebuiltAtRestore")).isZero();
+        probe.awaitIndexMetricSum(job.getJobID(), "graphsRestoredFromSnapshot", SHARDS);
+        assertThat(probe.indexMetricSum(job.getJobID(), "graphsRebuiltAtRestore")).isZero();
 
         // Leaves the other tests' vector counts as they were.
         try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
@@ -395,7 +361,7 @@ class QuiverJobITCase {
         }
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500))
-                .until(() -> totalVectors() == vectorsBefore);
+                .until(() -> probe.totalVectors(job.getJobID()) == vectorsBefore);
     }
 
     /** Upserts g{from}..g{to-1} with fresh vectors and deletes every tenth of them. */
@@ -431,135 +397,30 @@ class QuiverJobITCase {
         }
     }
 
-    private static void sessionToken(
-            Map<Integer, Long> lastOffsets, int[][] partitions, long[][] offsets) {
-        partitions[0] = new int[lastOffsets.size()];
-        offsets[0] = new long[lastOffsets.size()];
-        int n = 0;
-        for (Map.Entry<Integer, Long> e : new TreeMap<>(lastOffsets).entrySet()) {
-            partitions[0][n] = e.getKey();
-            offsets[0][n++] = e.getValue();
-        }
-    }
-
     /** Top-10 ids of 10 seeded queries, each checked against brute force. */
     private static List<List<String>> searchGraphs(
             Map<Integer, ShardStatus> shards,
             String collection,
             Map<String, float[]> expected,
-            int[] partitions,
-            long[] offsets)
+            Map<Integer, Long> lastOffsets)
             throws IOException {
+        int[] partitions = JobProbe.partitions(lastOffsets);
+        long[] offsets = JobProbe.offsets(lastOffsets);
         Random queries = new Random(11);
         List<List<String>> out = new ArrayList<>();
         for (int q = 0; q < 10; q++) {
             float[] query = randomVector(queries);
             List<String> ids =
-                    ids(searchAllShards(shards, collection, query, 10, partitions, offsets));
+                    JobProbe.ids(
+                            searchAllShards(shards, collection, query, 10, partitions, offsets));
             assertThat(ids).as("query %d", q).isEqualTo(bruteForceCosine(expected, query, 10));
             out.add(ids);
         }
         return out;
     }
 
-    // ---------------------------------------------------------------- metrics over REST
-
-    /** Polls until {@link #indexMetricSum} of {@code name} equals {@code expected}. */
-    private static void awaitIndexMetricSum(String name, double expected) {
-        await("index." + name + " summed over the subtasks equals " + expected)
-                .atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500))
-                .ignoreExceptions()
-                .until(() -> indexMetricSum(name) == expected);
-    }
-
-    /**
-     * The sum over the index operator's subtasks of its metric {@code name}, read from the vertex's
-     * metrics as {@code <subtask>.index.<name>}; throws while a subtask has not reported it yet.
-     */
-    private static double indexMetricSum(String name) throws Exception {
-        String jobUrl = cluster.restUrl() + "/jobs/" + job.getJobID();
-        JsonNode index = null;
-        for (JsonNode vertex : getJson(jobUrl).get("vertices")) {
-            if (vertex.get("name").asText().equals("index")) {
-                index = vertex;
-            }
-        }
-        assertThat(index).as("the job has a vertex named 'index'").isNotNull();
-        int parallelism = index.get("parallelism").asInt();
-        List<String> ids = new ArrayList<>();
-        for (int subtask = 0; subtask < parallelism; subtask++) {
-            ids.add(subtask + ".index." + name);
-        }
-        String metricsUrl = jobUrl + "/vertices/" + index.get("id").asText() + "/metrics";
-        JsonNode values = getJson(metricsUrl + "?get=" + String.join(",", ids));
-        if (values.size() != parallelism) {
-            throw new IllegalStateException(
-                    "metrics " + ids + " not reported yet; available: " + getJson(metricsUrl));
-        }
-        double sum = 0;
-        for (JsonNode value : values) {
-            sum += Double.parseDouble(value.get("value").asText());
-        }
-        return sum;
-    }
-
-    private static JsonNode getJson(String url) throws Exception {
-        HttpResponse<String> response =
-                HTTP.send(
-                        HttpRequest.newBuilder(URI.create(url))
-                                .timeout(Duration.ofSeconds(10))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as("GET %s: %s", url, response.body()).isEqualTo(200);
-        return UpsertCodec.mapper().readTree(response.body());
-    }
-
-    // ---------------------------------------------------------------- shard discovery and RPC
-
-    /** Reads every shard's status through Queryable State, as the query server does. */
-    private static Map<Integer, ShardStatus> awaitAllShards() {
-        Map<Integer, ShardStatus> found = new ConcurrentHashMap<>();
-        ValueStateDescriptor<byte[]> descriptor =
-                new ValueStateDescriptor<>(
-                        ShardStatus.QUERYABLE_NAME,
-                        PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-        JobID jobId = job.getJobID();
-        await().atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(100))
-                .until(
-                        () -> {
-                            for (int s = 0; s < SHARDS; s++) {
-                                if (found.containsKey(s)) {
-                                    continue;
-                                }
-                                try {
-                                    ValueState<byte[]> state =
-                                            qs.getKvState(
-                                                            jobId,
-                                                            ShardStatus.QUERYABLE_NAME,
-                                                            KEYS.keyOf(s),
-                                                            Types.INT,
-                                                            descriptor)
-                                                    .get(5, TimeUnit.SECONDS);
-                                    byte[] bytes = state.value();
-                                    if (bytes != null) {
-                                        ShardStatus status = ShardStatus.fromBytes(bytes);
-                                        if (status.ready()) {
-                                            found.put(s, status);
-                                        }
-                                    }
-                                } catch (Exception e) {
-                                    // Unknown location while the job starts: retry.
-                                }
-                            }
-                            return found.size() == SHARDS;
-                        });
-        return found;
-    }
-
-    /** One RPC per shard server with all its shards, merged best first (cosine: higher). */
-    private static List<Hit> searchAllShards(
+    /** A search of every shard at the collection's default ef, with payloads. */
+    private static List<JobProbe.Hit> searchAllShards(
             Map<Integer, ShardStatus> shards,
             String collection,
             float[] query,
@@ -567,69 +428,7 @@ class QuiverJobITCase {
             int[] partitions,
             long[] offsets)
             throws IOException {
-        Map<String, List<Integer>> byServer = new TreeMap<>();
-        for (ShardStatus s : shards.values()) {
-            byServer.computeIfAbsent(s.host() + ":" + s.port(), x -> new ArrayList<>())
-                    .add(s.shard());
-        }
-        List<Hit> hits = new ArrayList<>();
-        int answered = 0;
-        for (Map.Entry<String, List<Integer>> e : byServer.entrySet()) {
-            String[] hostPort = e.getKey().split(":");
-            int[] asked = e.getValue().stream().mapToInt(Integer::intValue).toArray();
-            SearchRequest request =
-                    new SearchRequest(
-                            requestIds.incrementAndGet(),
-                            collection,
-                            asked,
-                            k,
-                            0,
-                            true,
-                            query,
-                            30_000,
-                            partitions,
-                            offsets,
-                            null);
-            Object answer =
-                    ShardRpcTestClient.call(hostPort[0], Integer.parseInt(hostPort[1]), request);
-            assertThat(answer).isInstanceOf(SearchResponse.class);
-            SearchResponse response = (SearchResponse) answer;
-            assertThat(response.requestId()).isEqualTo(request.requestId());
-            for (ShardResult r : response.shards()) {
-                assertThat(r.status())
-                        .as("shard %d: %s", r.shard(), r.message())
-                        .isEqualTo(ShardResult.Status.OK);
-                answered++;
-                for (int i = 0; i < r.size(); i++) {
-                    hits.add(new Hit(r.ids()[i], r.scores()[i], r.payloads()[i]));
-                }
-            }
-        }
-        assertThat(answered).isEqualTo(SHARDS);
-        hits.sort(Comparator.comparingDouble((Hit h) -> -h.score));
-        return hits.subList(0, Math.min(k, hits.size()));
-    }
-
-    private static long totalVectors() {
-        long total = 0;
-        for (ShardStatus s : awaitFreshStatuses().values()) {
-            total += s.vectorCount();
-        }
-        return total;
-    }
-
-    private static Map<Integer, ShardStatus> awaitFreshStatuses() {
-        long after = System.currentTimeMillis();
-        Map<Integer, ShardStatus>[] holder = new Map[1];
-        await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(100))
-                .until(
-                        () -> {
-                            holder[0] = awaitAllShards();
-                            return holder[0].values().stream()
-                                    .allMatch(s -> s.updatedAtMillis() > after);
-                        });
-        return holder[0];
+        return probe.search(shards, collection, query, k, 0, true, partitions, offsets);
     }
 
     // ---------------------------------------------------------------- records
@@ -774,14 +573,6 @@ class QuiverJobITCase {
         return v;
     }
 
-    private static List<String> ids(List<Hit> hits) {
-        List<String> out = new ArrayList<>();
-        for (Hit h : hits) {
-            out.add(h.id);
-        }
-        return out;
-    }
-
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
         Header h = r.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
@@ -793,17 +584,5 @@ class QuiverJobITCase {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static final class Hit {
-        final String id;
-        final float score;
-        final byte[] payload;
-
-        Hit(String id, float score, byte[] payload) {
-            this.id = id;
-            this.score = score;
-            this.payload = payload;
-        }
     }
 }

@@ -69,8 +69,14 @@ public final class AnnBenchmark implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "build threads (default 2)")
     int threads;
 
-    @Option(names = "--storage", defaultValue = "float32", description = "float32 or int8")
-    String storage;
+    @Option(
+            names = "--storage",
+            defaultValue = "float32",
+            split = ",",
+            description =
+                    "float32, int8, or both (float32,int8): each is built and timed in this run,"
+                            + " pass by pass; the others are compared with the first")
+    List<String> storages;
 
     @Option(names = "--no-anchors", description = "skip hnswlib and Lucene")
     boolean noAnchors;
@@ -112,7 +118,14 @@ public final class AnnBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Metric metricValue = Metric.parse(metric);
-        Storage storageValue = Storage.parse(storage);
+        List<Storage> storageValues = new ArrayList<>();
+        for (String s : storages) {
+            Storage st = Storage.parse(s);
+            if (storageValues.contains(st)) {
+                throw new IllegalArgumentException("--storage names " + st + " twice");
+            }
+            storageValues.add(st);
+        }
         float[][] baseVectors = VecFiles.readFvecs(base);
         float[][] queries = VecFiles.readFvecs(query);
         int[][] truth = VecFiles.readIvecs(gt);
@@ -141,9 +154,14 @@ public final class AnnBenchmark implements Callable<Integer> {
         System.out.println(Curve.HEADER);
 
         // Plan, so that load drifting on a shared machine hits every system alike: build Quiver
-        // (and Lucene), time Quiver's passes, run hnswlib (its own process), then time Quiver
-        // again interleaved pass by pass with Lucene. Quiver's QPS is the median of all its passes.
-        QuiverSystem quiver = new QuiverSystem(baseVectors, queries, metricValue, storageValue);
+        // (each storage asked for, and Lucene), time Quiver's passes, run hnswlib (its own
+        // process), then time Quiver again interleaved pass by pass with Lucene. Quiver's QPS is
+        // the median of all its passes. Storages share this JVM and so its compiled search loop,
+        // as in a shard process that serves collections of both.
+        List<Contender> quivers = new ArrayList<>();
+        for (Storage st : storageValues) {
+            quivers.add(new QuiverSystem(baseVectors, queries, metricValue, st));
+        }
         boolean withHnswlib = !noAnchors && anchors.contains("hnswlib");
         boolean withLucene = !noAnchors && anchors.contains("lucene");
         LuceneAnchor lucene =
@@ -151,18 +169,18 @@ public final class AnnBenchmark implements Callable<Integer> {
                         ? new LuceneAnchor(baseVectors, queries, metricValue, m, efc, k, log)
                         : null;
         try {
-            List<Contender> inJvm = new ArrayList<>();
-            inJvm.add(quiver);
+            List<Contender> inJvm = new ArrayList<>(quivers);
             if (lucene != null) {
                 inJvm.add(lucene);
             }
-            Measurements before =
-                    measure(List.of(quiver), queries.length, truth, withHnswlib ? reps : 0);
+            Measurements before = measure(quivers, queries.length, truth, withHnswlib ? reps : 0);
             Curve hnswlib = withHnswlib ? runHnswlib(metricValue) : null;
             Measurements after = measure(inJvm, queries.length, truth, reps);
-            Curve q = after.curve(quiver, before);
-            q.rows.forEach(System.out::println);
-            curves.add(q);
+            for (Contender quiver : quivers) {
+                Curve q = after.curve(quiver, before);
+                q.rows.forEach(System.out::println);
+                curves.add(q);
+            }
             if (hnswlib != null) {
                 hnswlib.rows.forEach(System.out::println);
                 curves.add(hnswlib);

@@ -49,6 +49,9 @@ final class HnswGraph {
     private final AtomicLong entry = new AtomicLong(EMPTY);
     private final Object[] locks = new Object[LOCK_STRIPES];
 
+    /** Taken by inserts above the top level only; see {@link #link}. */
+    private final Object raiseLock = new Object();
+
     HnswGraph(
             Metric metric,
             int dimension,
@@ -370,7 +373,8 @@ final class HnswGraph {
      *       to every neighbour kept before it);
      *   <li>write the node's own lists on all those levels, then link back from each kept
      *       neighbour, shrinking any list that overflows with the same heuristic;
-     *   <li>if l is above the top level, the node becomes the entry point.
+     *   <li>if l is above the top level, the node becomes the entry point; such inserts run one at
+     *       a time.
      * </ol>
      *
      * <p>May run on several threads at once for different nodes, which is why steps 3 and 4 are
@@ -391,6 +395,31 @@ final class HnswGraph {
             }
             e = entry.get();
         }
+        if (level <= entryLevel(e)) {
+            linkBelow(node, level, e, s);
+            return;
+        }
+        // A node above the top level links and becomes the entry point under one lock. Two such
+        // inserts running at once would both start from the old top, neither would see the
+        // other on the levels above it, and both would keep empty lists there; no later insert
+        // finds a node that links nowhere, so those levels would stay split for good. The top
+        // rises a handful of times per graph, so the lock costs nothing; inserts at or below the
+        // top never take it.
+        synchronized (raiseLock) {
+            e = entry.get();
+            linkBelow(node, level, e, s);
+            if (level > entryLevel(e)) {
+                assert entry.get() == e : "the entry point moved outside the raise lock";
+                entry.set(packEntry(node, level));
+            }
+        }
+    }
+
+    /**
+     * Steps 2-4 of {@link #link}: links {@code node} on its levels up to the top of {@code e}, the
+     * entry point read when it started.
+     */
+    private void linkBelow(int node, int level, long e, SearchScratch s) {
         int ep = entryNode(e);
         int top = entryLevel(e);
         int n = count;
@@ -433,12 +462,6 @@ final class HnswGraph {
             int at = lc * m;
             for (int j = 0; j < s.levelChosenCount[lc]; j++) {
                 addLink(s.levelChosen[at + j], lc, node, s.levelChosenDistance[at + j], maxConn, s);
-            }
-        }
-        if (level > top) {
-            long cur = entry.get();
-            while (entryLevel(cur) < level && !entry.compareAndSet(cur, packEntry(node, level))) {
-                cur = entry.get();
             }
         }
     }

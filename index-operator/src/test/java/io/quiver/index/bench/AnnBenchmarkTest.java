@@ -57,15 +57,24 @@ class AnnBenchmarkTest {
                                 "2",
                                 "--reps",
                                 "1",
+                                "--storage",
+                                "float32,int8",
                                 "--no-anchors",
                                 "--out",
                                 out.toString());
         assertThat(ran).isZero();
         List<String> csv = Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8);
         assertThat(csv.get(0)).isEqualTo("system,M,efc,build_threads,build_s,ef,k,recall,qps");
-        assertThat(csv).hasSize(3);
-        double recallAt40 = Double.parseDouble(csv.get(2).split(",")[7]);
-        assertThat(recallAt40).isGreaterThan(0.9);
+        // Both storages from one run, each with a row per ef.
+        assertThat(csv).hasSize(5);
+        assertThat(csv.subList(1, 5))
+                .extracting(row -> row.split(",")[0])
+                .containsExactly("quiver", "quiver", "quiver-int8", "quiver-int8");
+        for (String row : csv.subList(1, 5)) {
+            if (row.split(",")[5].equals("40")) {
+                assertThat(Double.parseDouble(row.split(",")[7])).as(row).isGreaterThan(0.9);
+            }
+        }
         assertThat(Files.size(out.resolve("recall_qps.png"))).isPositive();
     }
 

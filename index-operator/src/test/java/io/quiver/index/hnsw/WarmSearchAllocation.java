@@ -4,17 +4,21 @@ import io.quiver.index.Metric;
 
 /**
  * Measures the bytes a warm search allocates, per storage, in a JVM of its own: what the compiler
- * makes of the search loop depends on every index the JVM has run before (a test suite runs many),
- * and the claim is about a search loop compiled for its own work. Prints {@code STORAGE bytes}
- * lines; used by {@link HnswFixtureTest}.
+ * makes of the search loop depends on every index the JVM has run before, and a test suite runs
+ * many kinds. The storages take turns as in a shard process that serves collections of both: int8,
+ * then float32 (compiled after int8 searches ran), then int8 again. Prints {@code STEP STORAGE
+ * bytes} lines; used by {@link HnswFixtureTest}.
  */
 final class WarmSearchAllocation {
+
+    /** The order of the measurements. */
+    static final Storage[] ORDER = {Storage.INT8, Storage.FLOAT32, Storage.INT8};
 
     private WarmSearchAllocation() {}
 
     public static void main(String[] args) {
-        for (Storage storage : Storage.values()) {
-            System.out.println(storage + " " + warmSearchBytes(storage));
+        for (int step = 0; step < ORDER.length; step++) {
+            System.out.println(step + " " + ORDER[step] + " " + warmSearchBytes(ORDER[step]));
         }
     }
 
@@ -35,10 +39,11 @@ final class WarmSearchAllocation {
                 (com.sun.management.ThreadMXBean)
                         java.lang.management.ManagementFactory.getThreadMXBean();
         // Until C2 has compiled the search loop, Vector API temporaries live on the heap; on a
-        // loaded machine that takes a while, so measure rounds until one is clean (bounded),
-        // instead of trusting one fixed warm-up.
+        // loaded machine that takes a while, and longer when the other storage's searches make
+        // the compiled loop start over. So measure rounds until one is clean (bounded), instead
+        // of trusting one fixed warm-up: an allocation on the compiled path shows in every round.
         long allocated = Long.MAX_VALUE;
-        for (int round = 0; round < 40 && allocated >= 1024; round++) {
+        for (int round = 0; round < 100 && allocated >= 1024; round++) {
             long before = mx.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 2000; i++) {
                 index.search(base[i], 10, 64, null, s, nodes, dist);
