@@ -191,8 +191,8 @@ public final class QuiverJob implements Callable<Integer> {
             paramLabel = "KEY=VALUE",
             description =
                     "A Kafka client setting for the job's sources, dead-letter sink and admin"
-                            + " client, e.g. security.protocol=SASL_SSL; repeatable, wins over"
-                            + " --kafka-properties-file.")
+                            + " client (and a bulk load's), e.g. security.protocol=SASL_SSL;"
+                            + " repeatable, wins over --kafka-properties-file.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     @Option(
