@@ -25,6 +25,9 @@ import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 
 /**
  * Bulk-load rate against the HNSW core's own parallel build ({@link HnswIndex#addAll}) on the same
@@ -81,6 +84,28 @@ public final class BulkLoadBenchmark {
             csv.println(r);
         }
         csv.close();
+        // Rate per pass in run order: the two anchors' gap shows how much the machine's load moved.
+        CategoryChart chart =
+                new CategoryChartBuilder()
+                        .width(800)
+                        .height(500)
+                        .title(
+                                String.format(
+                                        Locale.ROOT,
+                                        "bulk load, %d x %d, %d shards",
+                                        n,
+                                        dim,
+                                        shards))
+                        .xAxisTitle("pass, in run order")
+                        .yAxisTitle("vectors/s")
+                        .build();
+        chart.getStyler().setLegendVisible(false);
+        chart.addSeries(
+                "vectors/s",
+                List.of("1 hnsw-addAll", "2 bulk-load-file", "3 bulk-load-topic", "4 hnsw-addAll"),
+                List.of(n / anchor1, n / bulk, n / topic, n / anchor2));
+        BitmapEncoder.saveBitmap(
+                chart, out.resolve("bulk_load").toString(), BitmapEncoder.BitmapFormat.PNG);
         double anchorRate = n / ((anchor1 + anchor2) / 2);
         double bulkRate = n / bulk;
         double topicRate = n / topic;
