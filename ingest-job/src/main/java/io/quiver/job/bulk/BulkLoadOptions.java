@@ -1,6 +1,7 @@
 package io.quiver.job.bulk;
 
 import io.quiver.operator.RebuildOptions;
+import io.quiver.schemas.KafkaClientSettings;
 import io.quiver.schemas.Limits;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.record.RecordFormat;
@@ -86,10 +87,7 @@ public final class BulkLoadOptions {
 
     /** {@link #kafkaProperties()} with the bootstrap servers, as a Kafka client takes them. */
     public Properties kafkaClientProperties() {
-        Properties p = new Properties();
-        p.putAll(kafkaProperties);
-        p.put("bootstrap.servers", bootstrapServers);
-        return p;
+        return KafkaClientSettings.clientProperties(kafkaProperties, bootstrapServers);
     }
 
     /** The collection a file load fills; null for a topic load (it fills every collection). */
