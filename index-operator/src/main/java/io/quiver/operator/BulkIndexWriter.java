@@ -81,6 +81,22 @@ public final class BulkIndexWriter {
      */
     public void add(int shardKey, String id, float[] vector, byte[] payload, long position)
             throws Exception {
+        add(shardKey, id, vector, payload, ShardOp.NO_VERSION, -1, position);
+    }
+
+    /**
+     * Stores one point read from a topic, keeping its version and source position as the index
+     * operator would ({@code partition} -1 when it came from no topic).
+     */
+    public void add(
+            int shardKey,
+            String id,
+            float[] vector,
+            byte[] payload,
+            long version,
+            int partition,
+            long offset)
+            throws Exception {
         Points points = byShard.get(shardKey);
         if (points == null) {
             points = new Points();
@@ -89,7 +105,7 @@ public final class BulkIndexWriter {
         }
         records.put(
                 ShardWriter.storeKey(collection, id),
-                new StoredRecord(vector, payload, ShardOp.NO_VERSION, -1, position));
+                new StoredRecord(vector, payload, version, partition, offset));
         points.vectors.put(id, vector);
         recordsWritten++;
     }
@@ -122,6 +138,14 @@ public final class BulkIndexWriter {
             vectorsIndexed += vectors.length;
         }
         byShard.clear();
+    }
+
+    /**
+     * The index operator's per-shard {@code applied} state: upserts-topic partition to the highest
+     * offset applied (inclusive), as its offset markers leave it.
+     */
+    public static MapStateDescriptor<Integer, Long> appliedOffsetsDescriptor() {
+        return IndexOperator.appliedDescriptor();
     }
 
     /** Points stored so far. */

@@ -1,5 +1,6 @@
 package io.quiver.job;
 
+import io.quiver.schemas.KafkaClientSettings;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.record.RecordFormat;
 import io.quiver.schemas.routing.ShardKeys;
@@ -114,10 +115,7 @@ public final class JobOptions {
 
     /** {@link #kafkaProperties()} with the bootstrap servers, as a Kafka client takes them. */
     public Properties kafkaClientProperties() {
-        Properties p = new Properties();
-        p.putAll(kafkaProperties);
-        p.put("bootstrap.servers", bootstrapServers);
-        return p;
+        return KafkaClientSettings.clientProperties(kafkaProperties, bootstrapServers);
     }
 
     /** Builder with Quiver's defaults; only the bootstrap servers are required. */

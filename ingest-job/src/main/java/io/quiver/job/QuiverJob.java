@@ -3,6 +3,7 @@ package io.quiver.job;
 import io.quiver.job.bulk.BulkFormat;
 import io.quiver.job.bulk.BulkLoad;
 import io.quiver.job.bulk.BulkLoadOptions;
+import io.quiver.job.bulk.LoadedOffsets;
 import io.quiver.job.decode.DecodeOperator;
 import io.quiver.job.kafka.DeadLetter;
 import io.quiver.job.kafka.DeadLetterSerializer;
@@ -14,10 +15,13 @@ import io.quiver.operator.RebuildOptions;
 import io.quiver.operator.ShardOp;
 import io.quiver.schemas.KafkaClientSettings;
 import io.quiver.schemas.record.RecordFormat;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,16 +35,19 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.QueryableStateOptions;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
-import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.fs.UnsupportedFileSystemSchemeException;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -184,8 +191,8 @@ public final class QuiverJob implements Callable<Integer> {
             paramLabel = "KEY=VALUE",
             description =
                     "A Kafka client setting for the job's sources, dead-letter sink and admin"
-                            + " client, e.g. security.protocol=SASL_SSL; repeatable, wins over"
-                            + " --kafka-properties-file.")
+                            + " client (and a bulk load's), e.g. security.protocol=SASL_SSL;"
+                            + " repeatable, wins over --kafka-properties-file.")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     @Option(
@@ -200,10 +207,22 @@ public final class QuiverJob implements Callable<Integer> {
             names = "--bulk",
             description =
                     "Run a bulk load instead of the streaming job: read --bulk-file into"
-                            + " --bulk-collection (which must exist), build each shard's graph"
-                            + " at once and write a savepoint to --bulk-savepoint; then start the"
-                            + " streaming job from it (execution.state-recovery.path).")
+                            + " --bulk-collection (which must exist), or --bulk-topic into every"
+                            + " collection it holds, build each shard's graph at once and write a"
+                            + " savepoint to --bulk-savepoint; then start the streaming job from"
+                            + " it (execution.state-recovery.path).")
     boolean bulk;
+
+    @Option(
+            names = "--bulk-topic",
+            paramLabel = "TOPIC",
+            description =
+                    "Bulk load: read this topic of upserts (usually <prefix>.upserts) from its"
+                            + " earliest offsets to the end offsets seen at the start, instead"
+                            + " of files. Refused records go to <prefix>.dead-letters; a"
+                            + " streaming job started from the savepoint reads <prefix>.upserts"
+                            + " from where the load stopped.")
+    String bulkTopic;
 
     @Option(
             names = "--bulk-collection",
@@ -312,7 +331,7 @@ public final class QuiverJob implements Callable<Integer> {
             for (String f : bulkFiles == null ? List.<String>of() : bulkFiles) {
                 files.add(uri(f));
             }
-            options =
+            BulkLoadOptions.Builder builder =
                     BulkLoadOptions.builder()
                             .bootstrapServers(bootstrapServers)
                             .topicPrefix(topicPrefix)
@@ -329,18 +348,27 @@ public final class QuiverJob implements Callable<Integer> {
                             .savepointPath(bulkSavepoint == null ? null : uri(bulkSavepoint))
                             .jobName(jobName + "-bulk-load")
                             .buildThreads(RebuildOptions.from(conf).buildThreads())
-                            .build();
+                            .topic(bulkTopic)
+                            .upsertsFormat(RecordFormat.parse(upsertsFormat));
+            kafkaSettings().forEach(builder::kafkaProperty);
+            options = builder.build();
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         applyDefaults(conf);
+        // A restarted load would resume its sources but not the points it held in memory: a
+        // failed load fails, and is run again.
+        conf.removeConfig(CheckpointingOptions.CHECKPOINTING_INTERVAL);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         long start = System.nanoTime();
         String savepoint =
                 BulkLoad.run(StreamExecutionEnvironment.getExecutionEnvironment(conf), options);
         LOG.info(
-                "bulk load of '{}' done in {} s; start the streaming job with"
+                "bulk load of {} done in {} s; start the streaming job with"
                         + " execution.state-recovery.path: {}",
-                options.collection(),
+                options.topic() != null
+                        ? "topic " + options.topic()
+                        : "collection '" + options.collection() + "'",
                 (System.nanoTime() - start) / 1_000_000_000L,
                 savepoint);
         return 0;
@@ -371,8 +399,10 @@ public final class QuiverJob implements Callable<Integer> {
                         .setTopics(options.topics().upserts())
                         .setGroupId(options.jobName() + "-upserts")
                         // The topic is the log of every write: a fresh job indexes all of it; a
-                        // restored one resumes from its checkpoint.
-                        .setStartingOffsets(OffsetsInitializer.earliest())
+                        // restored one resumes from its checkpoint, one restored from a topic bulk
+                        // load right after the offsets the load covered.
+                        .setStartingOffsets(
+                                upsertsStart(env.getConfiguration(), options.topics().upserts()))
                         .setDeserializer(new KafkaBytesDeserializer())
                         .build();
         KafkaSource<KafkaBytes> collectionsSource =
@@ -416,18 +446,61 @@ public final class QuiverJob implements Callable<Integer> {
                 .uid("quiver-index")
                 .setParallelism(options.parallelism());
         KafkaSink<DeadLetter> deadLetterSink =
-                KafkaSink.<DeadLetter>builder()
-                        .setKafkaProducerConfig(options.kafkaClientProperties())
-                        .setBootstrapServers(options.bootstrapServers())
-                        .setRecordSerializer(
-                                new DeadLetterSerializer(options.topics().deadLetters()))
-                        .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                        .build();
+                DeadLetterSerializer.sink(
+                        options.kafkaClientProperties(),
+                        options.bootstrapServers(),
+                        options.topics().deadLetters());
         decoded.getSideOutput(DecodeOperator.DEAD_LETTERS)
                 .sinkTo(deadLetterSink)
                 .name("dead-letters")
                 .uid("quiver-dead-letter-sink")
                 .setParallelism(options.parallelism());
+    }
+
+    /**
+     * Where the upserts source starts when it has no state of its own: right after the offsets a
+     * topic bulk load covered when the job is restored from that load's savepoint ({@link
+     * LoadedOffsets}), else at the earliest offsets. A restored source ignores it.
+     */
+    static OffsetsInitializer upsertsStart(ReadableConfig conf, String upsertsTopic) {
+        String restore = conf.getOptional(StateRecoveryOptions.SAVEPOINT_PATH).orElse(null);
+        if (restore == null) {
+            return OffsetsInitializer.earliest();
+        }
+        LoadedOffsets loaded;
+        try {
+            loaded = LoadedOffsets.readFrom(restore);
+        } catch (UnsupportedFileSystemSchemeException e) {
+            // Not readable where the job is built: Flink reads it on the cluster, Quiver cannot.
+            LOG.warn(
+                    "cannot look for {} in {} ({}); the upserts source starts at its earliest"
+                            + " offsets",
+                    LoadedOffsets.FILE_NAME,
+                    restore,
+                    e.getMessage());
+            return OffsetsInitializer.earliest();
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot read the bulk load's offsets in " + restore + ": " + e.getMessage(), e);
+        }
+        if (loaded == null) {
+            return OffsetsInitializer.earliest();
+        }
+        if (!loaded.topic().equals(upsertsTopic)) {
+            LOG.info(
+                    "{} was loaded from topic {}, not {}: the upserts source starts at its"
+                            + " earliest offsets",
+                    restore,
+                    loaded.topic(),
+                    upsertsTopic);
+            return OffsetsInitializer.earliest();
+        }
+        Map<TopicPartition, Long> start = new HashMap<>();
+        loaded.next()
+                .forEach((p, offset) -> start.put(new TopicPartition(upsertsTopic, p), offset));
+        LOG.info("the upserts source starts after the bulk-loaded offsets {}", loaded.next());
+        // Partitions added after the load start at their earliest offset.
+        return OffsetsInitializer.offsets(start);
     }
 
     /** --kafka-properties-file, then every --kafka-property over it. */

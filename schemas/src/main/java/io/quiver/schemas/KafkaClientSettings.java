@@ -37,4 +37,14 @@ public final class KafkaClientSettings {
         all.putAll(overrides);
         return all;
     }
+
+    /**
+     * {@code settings} plus {@code bootstrap.servers}, which wins, as a Kafka client takes them.
+     */
+    public static Properties clientProperties(Map<String, String> settings, String bootstrap) {
+        Properties p = new Properties();
+        p.putAll(settings);
+        p.put("bootstrap.servers", bootstrap);
+        return p;
+    }
 }

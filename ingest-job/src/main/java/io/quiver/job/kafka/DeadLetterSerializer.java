@@ -2,7 +2,10 @@ package io.quiver.job.kafka;
 
 import io.quiver.schemas.DeadLetterHeaders;
 import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
@@ -18,6 +21,22 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
 
     public DeadLetterSerializer(String topic) {
         this.topic = topic;
+    }
+
+    /**
+     * A sink writing dead letters to {@code topic}, at least once: after a failure a refused record
+     * may be written twice, never not at all.
+     *
+     * @param clientProperties extra Kafka client settings (SASL, TLS, ...)
+     */
+    public static KafkaSink<DeadLetter> sink(
+            Properties clientProperties, String bootstrapServers, String topic) {
+        return KafkaSink.<DeadLetter>builder()
+                .setKafkaProducerConfig(clientProperties)
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(new DeadLetterSerializer(topic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
     }
 
     @Override

@@ -2,32 +2,45 @@ package io.quiver.job.bulk;
 
 import io.quiver.index.Metric;
 import io.quiver.index.hnsw.HnswIndex;
+import io.quiver.schemas.Topics;
+import io.quiver.schemas.avro.Op;
+import io.quiver.schemas.avro.UpsertRecord;
 import io.quiver.schemas.collection.CollectionSpecs;
 import io.quiver.schemas.record.UpsertCodec;
+import io.quiver.testkit.EmbeddedKafka;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 
 /**
  * Bulk-load rate against the HNSW core's own parallel build ({@link HnswIndex#addAll}) on the same
- * vectors in the same run: the anchor is built before and after the bulk load (load drift on a
- * shared machine hits both), and the ratio is the bulk rate over the anchors' mean rate.
+ * vectors in the same run: the anchor is built before and after the bulk loads (load drift on a
+ * shared machine hits all), and each ratio is a bulk rate over the anchors' mean rate.
  *
- * <p>Arguments: {@code [vectors=100000] [dimension=32] [shards=8] [parallelism=2] [out dir]}. The
- * bulk load runs in a local Flink environment with RocksDB, from an {@code .fvecs} file to a
- * savepoint, and its time includes starting the job and writing the savepoint. CSV to stdout (and
- * {@code bulk_load.csv} in the out dir): {@code system,vectors,dim,threads,seconds,vectors_per_s}.
- * Run through {@code scripts/bench/bulk-load}; not part of the test suite.
+ * <p>Arguments: {@code [vectors=100000] [dimension=32] [shards=8] [parallelism=2] [out dir]}. Two
+ * bulk loads run in a local Flink environment with RocksDB, each ending in a savepoint: from an
+ * {@code .fvecs} file, and from an upserts topic on an in-process broker holding the same vectors
+ * as JSON records (produced before the clock starts; the load's time includes reading the specs and
+ * end offsets). Times include starting the job and writing the savepoint. CSV to stdout (and {@code
+ * bulk_load.csv} in the out dir): {@code system,vectors,dim,threads,seconds,vectors_per_s}. Run
+ * through {@code scripts/bench/bulk-load}; not part of the test suite.
  */
 public final class BulkLoadBenchmark {
 
@@ -59,7 +72,9 @@ public final class BulkLoadBenchmark {
         double anchor1 = anchor(vectors, threads);
         rows.add(row("hnsw-addAll", n, dim, threads, anchor1));
         double bulk = bulkLoad(file, n, dim, shards, parallelism, out);
-        rows.add(row("bulk-load", n, dim, threads, bulk));
+        rows.add(row("bulk-load-file", n, dim, threads, bulk));
+        double topic = topicLoad(vectors, shards, parallelism, out);
+        rows.add(row("bulk-load-topic", n, dim, threads, topic));
         double anchor2 = anchor(vectors, threads);
         rows.add(row("hnsw-addAll", n, dim, threads, anchor2));
 
@@ -69,17 +84,43 @@ public final class BulkLoadBenchmark {
             csv.println(r);
         }
         csv.close();
+        // Rate per pass in run order: the two anchors' gap shows how much the machine's load moved.
+        CategoryChart chart =
+                new CategoryChartBuilder()
+                        .width(800)
+                        .height(500)
+                        .title(
+                                String.format(
+                                        Locale.ROOT,
+                                        "bulk load, %d x %d, %d shards",
+                                        n,
+                                        dim,
+                                        shards))
+                        .xAxisTitle("pass, in run order")
+                        .yAxisTitle("vectors/s")
+                        .build();
+        chart.getStyler().setLegendVisible(false);
+        chart.addSeries(
+                "vectors/s",
+                List.of("1 hnsw-addAll", "2 bulk-load-file", "3 bulk-load-topic", "4 hnsw-addAll"),
+                List.of(n / anchor1, n / bulk, n / topic, n / anchor2));
+        BitmapEncoder.saveBitmap(
+                chart, out.resolve("bulk_load").toString(), BitmapEncoder.BitmapFormat.PNG);
         double anchorRate = n / ((anchor1 + anchor2) / 2);
         double bulkRate = n / bulk;
+        double topicRate = n / topic;
         System.err.printf(
                 Locale.ROOT,
-                "bulk-load: %.0f vectors/s; HnswIndex.addAll %.0f vectors/s (mean of %.1f s and"
-                        + " %.1f s); ratio %.2f%n",
+                "bulk-load: from a file %.0f vectors/s, from a topic %.0f vectors/s;"
+                        + " HnswIndex.addAll %.0f vectors/s (mean of %.1f s and %.1f s);"
+                        + " ratios %.2f (file) and %.2f (topic)%n",
                 bulkRate,
+                topicRate,
                 anchorRate,
                 anchor1,
                 anchor2,
-                bulkRate / anchorRate);
+                bulkRate / anchorRate,
+                topicRate / anchorRate);
     }
 
     private static double anchor(float[][] vectors, int threads) {
@@ -100,22 +141,25 @@ public final class BulkLoadBenchmark {
         return s;
     }
 
+    private static byte[] spec(int dim) throws Exception {
+        return CollectionSpecs.encode(
+                CollectionSpecs.fromJson(
+                        "bench",
+                        UpsertCodec.mapper()
+                                .readTree(
+                                        "{\"dimension\": "
+                                                + dim
+                                                + ", \"metric\": \"l2\", \"index\":"
+                                                + " {\"m\": "
+                                                + M
+                                                + ", \"ef_construction\": "
+                                                + EF_CONSTRUCTION
+                                                + "}}")));
+    }
+
     private static double bulkLoad(Path file, int n, int dim, int shards, int parallelism, Path out)
             throws Exception {
-        byte[] spec =
-                CollectionSpecs.encode(
-                        CollectionSpecs.fromJson(
-                                "bench",
-                                UpsertCodec.mapper()
-                                        .readTree(
-                                                "{\"dimension\": "
-                                                        + dim
-                                                        + ", \"metric\": \"l2\", \"index\":"
-                                                        + " {\"m\": "
-                                                        + M
-                                                        + ", \"ef_construction\": "
-                                                        + EF_CONSTRUCTION
-                                                        + "}}")));
+        byte[] spec = spec(dim);
         Path savepoint = out.resolve("savepoint-" + System.currentTimeMillis());
         BulkLoadOptions options =
                 BulkLoadOptions.builder()
@@ -136,6 +180,66 @@ public final class BulkLoadBenchmark {
         double s = (System.nanoTime() - start) / 1e9;
         System.err.printf(Locale.ROOT, "bulk-load: bulk load took %.1f s%n", s);
         return s;
+    }
+
+    private static double topicLoad(float[][] vectors, int shards, int parallelism, Path out)
+            throws Exception {
+        Topics topics = new Topics("bench");
+        try (EmbeddedKafka kafka = EmbeddedKafka.create().start()) {
+            kafka.createTopic(topics.upserts(), parallelism);
+            kafka.createTopic(topics.collections(), 1, Map.of("cleanup.policy", "compact"));
+            kafka.createTopic(topics.deadLetters(), 1);
+            System.err.printf("bulk-load: producing %d upserts to %s%n", vectors.length, kafka);
+            try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+                producer.send(
+                                new ProducerRecord<>(
+                                        topics.collections(),
+                                        utf8("bench"),
+                                        spec(vectors[0].length)))
+                        .get();
+                for (int i = 0; i < vectors.length; i++) {
+                    List<Float> v = new ArrayList<>(vectors[i].length);
+                    for (float f : vectors[i]) {
+                        v.add(f);
+                    }
+                    UpsertRecord r =
+                            UpsertRecord.newBuilder()
+                                    .setCollection("bench")
+                                    .setId(Integer.toString(i))
+                                    .setOp(Op.UPSERT)
+                                    .setVector(v)
+                                    .build();
+                    producer.send(
+                            new ProducerRecord<>(
+                                    topics.upserts(),
+                                    utf8(Topics.pointKey("bench", r.getId())),
+                                    UpsertCodec.encodeJson(r)));
+                }
+                producer.flush();
+            }
+            Path savepoint = out.resolve("savepoint-topic-" + System.currentTimeMillis());
+            BulkLoadOptions options =
+                    BulkLoadOptions.builder()
+                            .bootstrapServers(kafka.bootstrapServers())
+                            .topicPrefix(topics.prefix())
+                            .topic(topics.upserts())
+                            .shards(shards)
+                            .parallelism(parallelism)
+                            .savepointPath(savepoint.toUri().toString())
+                            .build();
+            Configuration conf = new Configuration();
+            conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
+            long start = System.nanoTime();
+            BulkLoad.run(
+                    StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf), options);
+            double s = (System.nanoTime() - start) / 1e9;
+            System.err.printf(Locale.ROOT, "bulk-load: topic load took %.1f s%n", s);
+            return s;
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     private static String row(String system, int n, int dim, int threads, double seconds) {
