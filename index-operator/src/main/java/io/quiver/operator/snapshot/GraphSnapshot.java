@@ -31,9 +31,9 @@ public final class GraphSnapshot {
     }
 
     /**
-     * Serializes {@code index} as snapshot {@code epoch}. {@link HnswIndex#writeTo} holds the
-     * index's writer lock while it runs (searches go on, writers wait), so the bytes are one
-     * consistent state; call it off the task thread.
+     * Serializes {@code index} as snapshot {@code epoch}. {@link HnswIndex#writeTo} takes the
+     * index's writer lock only for an in-memory copy, so the bytes are one consistent state while
+     * searches and writes go on; call it off the task thread.
      */
     public static GraphSnapshot write(HnswIndex index, long epoch, int chunkBytes)
             throws IOException {
