@@ -118,7 +118,14 @@ public final class SnapshotOptions {
         if (deltaIds <= 0) {
             return false;
         }
-        boolean pastBound = deltaIds >= MIN_DELTA_FOR_SHARE && deltaIds > maxDeltaShare * size;
-        return pastBound || (checkpointsSince >= everyCheckpoints && !heavy(opsPerSecond));
+        return pastDeltaBound(deltaIds, size)
+                || (checkpointsSince >= everyCheckpoints && !heavy(opsPerSecond));
+    }
+
+    /**
+     * Whether a delta log of {@code deltaIds} ids over {@code size} live vectors is past its bound.
+     */
+    public boolean pastDeltaBound(long deltaIds, long size) {
+        return deltaIds >= MIN_DELTA_FOR_SHARE && deltaIds > maxDeltaShare * size;
     }
 }
