@@ -4,8 +4,10 @@ import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.operator.snapshot.GraphSnapshot;
 import io.quiver.operator.snapshot.SnapshotHeader;
 import io.quiver.operator.snapshot.SnapshotOptions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -217,29 +219,45 @@ final class GraphSnapshots {
 
     /**
      * Called before every checkpoint barrier on the task thread, {@code nowMillis} being the
-     * processing time: commits finished snapshots, then starts one for every collection that is due
-     * and has none running. A collection's ingest rate is its ops since the previous call over the
-     * time since then (none at the first call).
+     * processing time: commits finished snapshots, then starts one for every collection past its
+     * delta bound and for up to {@code ceil(collections / every-checkpoints)} of those due by count
+     * (the longest waiting first), none for a collection that has one running. A collection's
+     * ingest rate is its ops since the previous call over the time since then (none at the first
+     * call).
      */
     void beforeCheckpoint(long nowMillis) throws Exception {
         commitFinished();
         double seconds =
                 lastCheckpointMillis < 0 ? 0 : Math.max(1, nowMillis - lastCheckpointMillis) / 1e3;
         lastCheckpointMillis = nowMillis;
+        List<Tracked> dueByCount = new ArrayList<>();
+        int count = 0;
         for (Map<String, Tracked> shard : tracked.values()) {
             for (Tracked t : shard.values()) {
+                count++;
                 t.checkpointsSince++;
                 double rate = seconds == 0 ? 0 : t.opsSinceCheckpoint / seconds;
                 t.opsSinceCheckpoint = 0;
                 if (t.inFlight != null) {
                     continue;
                 }
-                if (options.due(t.deltaIds, t.index.size(), t.checkpointsSince, rate)) {
+                if (options.pastDeltaBound(t.deltaIds, t.index.size())) {
                     start(t);
+                } else if (options.due(t.deltaIds, t.index.size(), t.checkpointsSince, rate)) {
+                    dueByCount.add(t);
                 } else if (options.due(t.deltaIds, t.index.size(), t.checkpointsSince)) {
                     snapshotsDeferred++;
                 }
             }
+        }
+        // Collections created together would all come due at the same checkpoint, whose sync
+        // phase then flushes every graph at once. A share of them per checkpoint, longest waiting
+        // first, spreads the rewrites over the cadence.
+        dueByCount.sort((a, b) -> Long.compare(b.checkpointsSince, a.checkpointsSince));
+        int budget =
+                Math.max(1, (count + options.everyCheckpoints() - 1) / options.everyCheckpoints());
+        for (int i = 0; i < dueByCount.size() && i < budget; i++) {
+            start(dueByCount.get(i));
         }
         deltaLengthSeen = deltaLength();
     }

@@ -3,6 +3,7 @@ package io.quiver.operator;
 import io.quiver.index.VectorIndex;
 import io.quiver.index.hnsw.CorruptIndexException;
 import io.quiver.index.hnsw.HnswIndex;
+import io.quiver.index.hnsw.VectorSource;
 import io.quiver.operator.snapshot.GraphSnapshot;
 import io.quiver.operator.snapshot.SnapshotHeader;
 import io.quiver.schemas.collection.CollectionSpecs;
@@ -177,8 +178,25 @@ final class ShardRestore {
         for (int i = 0; i < header.chunkCount(); i++) {
             chunks.add(snapshots.chunks().get(GraphSnapshots.chunkKey(name, header.epoch(), i)));
         }
-        // Later writes come one at a time on the task thread, as for a fresh index.
-        HnswIndex index = GraphSnapshot.read(header, chunks, 1);
+        // Later writes come one at a time on the task thread, as for a fresh index. Live points'
+        // vectors come from the records (the snapshot leaves them out); a point missing there was
+        // deleted after the snapshot and is read as a tombstone.
+        String prefix = ShardWriter.storeKey(name, "");
+        VectorSource fromRecords =
+                (node, id, dst) -> {
+                    StoredRecord r;
+                    try {
+                        r = records.get(prefix + id);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("reading record '" + id + "'", e);
+                    }
+                    if (r == null || r.vector.length != expected.dimension()) {
+                        return false;
+                    }
+                    System.arraycopy(r.vector, 0, dst, 0, r.vector.length);
+                    return true;
+                };
+        HnswIndex index = GraphSnapshot.read(header, chunks, 1, fromRecords);
         HnswIndex spec = (HnswIndex) expected;
         if (index.dimension() != spec.dimension()
                 || index.metric() != spec.metric()

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import org.apache.flink.api.common.state.MapState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +19,11 @@ import org.slf4j.LoggerFactory;
  * Applies {@link ShardOp}s to one shard at a time: to its keyed state (the caller has set the
  * current key to the op's shard) and to its live, searchable collections. Runs on the task thread
  * only. The rules are documented on {@link IndexOperator}.
+ *
+ * <p>Upserts may wait in an {@link UpsertBatch} (see {@link BatchOptions}); every other op, and
+ * {@link #flush()}, applies the waiting ones first, in arrival order, so an op never overtakes an
+ * earlier one and a MARKER is applied only once everything before it is searchable. Waiting upserts
+ * are in neither state nor index: the owner flushes before each checkpoint barrier.
  */
 final class ShardWriter {
 
@@ -32,6 +38,9 @@ final class ShardWriter {
     private final IndexMetrics metrics;
     private final GraphSnapshots snapshots;
     private final BackgroundRebuilds rebuilds;
+    private final BatchOptions batchOptions;
+    private final UpsertBatch batch;
+    private final IntConsumer setCurrentKey;
 
     ShardWriter(
             MapState<String, StoredRecord> records,
@@ -40,7 +49,13 @@ final class ShardWriter {
             IndexFactory indexFactory,
             IndexMetrics metrics,
             GraphSnapshots snapshots,
-            BackgroundRebuilds rebuilds) {
+            BackgroundRebuilds rebuilds,
+            BatchOptions batchOptions,
+            int batchThreads,
+            IntConsumer setCurrentKey) {
+        this.batchOptions = batchOptions;
+        this.batch = new UpsertBatch(batchThreads);
+        this.setCurrentKey = setCurrentKey;
         this.snapshots = snapshots;
         this.rebuilds = rebuilds;
         this.records = records;
@@ -50,7 +65,24 @@ final class ShardWriter {
         this.metrics = metrics;
     }
 
-    void apply(LiveShard shard, ShardOp op) throws Exception {
+    /**
+     * Applies {@code op}, or buffers it when it is an upsert and batching is on; returns true when
+     * the op started a new batch (the caller then arranges a {@link #flush()} within the batch
+     * delay).
+     */
+    boolean apply(LiveShard shard, ShardOp op) throws Exception {
+        if (op.kind == ShardOp.Kind.UPSERT && batchOptions.batching()) {
+            batch.add(shard, op);
+            if (batch.size() >= batchOptions.maxOps()) {
+                flush();
+                return false;
+            }
+            return batch.size() == 1;
+        }
+        if (!batch.isEmpty()) {
+            flush();
+            setCurrentKey.accept(op.shardKey);
+        }
         switch (op.kind) {
             case UPSERT:
                 upsert(shard, op);
@@ -71,31 +103,71 @@ final class ShardWriter {
             default:
                 throw new IllegalStateException("unknown op kind " + op.kind);
         }
+        return false;
+    }
+
+    /**
+     * Applies every waiting upsert: records to state in arrival order on this thread, then the
+     * points to their collections (see {@link UpsertBatch#applyPoints()}). Leaves the current key
+     * at the last upsert's shard.
+     */
+    void flush() throws Exception {
+        if (batch.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            ShardOp op = batch.op(i);
+            setCurrentKey.accept(op.shardKey);
+            LiveCollection collection = store(batch.shard(i), op);
+            if (collection != null) {
+                batch.addPoint(collection, op.id, op.vector, op.payload);
+            }
+        }
+        batch.clearOps();
+        batch.applyPoints();
+    }
+
+    /** Stops the batch threads. */
+    void close() {
+        batch.close();
     }
 
     private void upsert(LiveShard shard, ShardOp op) throws Exception {
+        LiveCollection collection = store(shard, op);
+        if (collection != null) {
+            collection.upsert(op.id, op.vector, op.payload);
+        }
+    }
+
+    /**
+     * The state half of an upsert: checks it, writes the record and logs the id for snapshots and
+     * rebuilds; returns the collection the point is for, or null when the upsert is dropped.
+     */
+    private LiveCollection store(LiveShard shard, ShardOp op) throws Exception {
         LiveCollection collection = shard.collection(op.collection);
         if (collection == null || op.vector.length != collection.index().dimension()) {
             // Decode sends the spec before the first record on the same channel, so this only
             // happens when a collection was deleted or changed dimension while records of the
             // old definition were in flight: they no longer fit and are dropped.
             metrics.rejectedOps.inc();
-            return;
+            return null;
         }
         String key = storeKey(op.collection, op.id);
         if (op.version != ShardOp.NO_VERSION) {
             StoredRecord old = records.get(key);
             if (old != null && old.version > op.version) {
                 metrics.staleWrites.inc();
-                return;
+                return null;
             }
         }
         records.put(
                 key, new StoredRecord(op.vector, op.payload, op.version, op.partition, op.offset));
-        collection.upsert(op.id, op.vector, op.payload);
+        // Logged before the point reaches the index: no snapshot or rebuild can start in between,
+        // both start on this thread.
         snapshots.touched(op.shardKey, op.collection, op.id);
         rebuilds.touched(op.shardKey, op.collection, op.id);
         metrics.applied(metrics.upserts);
+        return collection;
     }
 
     private void delete(LiveShard shard, ShardOp op) throws Exception {

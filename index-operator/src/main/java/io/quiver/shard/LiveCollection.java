@@ -272,6 +272,29 @@ public final class LiveCollection {
     }
 
     /**
+     * Writer only: {@link #upsert} of each point, as one batch. An HNSW index links them in one
+     * {@link HnswIndex#addAll} (once an int8 index is calibrated); ids must be distinct, and the
+     * caller must not modify the arrays afterwards.
+     */
+    public void upsertAll(String[] ids, float[][] vectors, byte[][] payloads) {
+        VectorIndex target = index;
+        if (target instanceof HnswIndex
+                && (((HnswIndex) target).storage() == Storage.FLOAT32
+                        || ((HnswIndex) target).quantizer() != null)) {
+            // Calibrating on whatever batch comes first would fix an int8 quantizer on too few
+            // points, so an uncalibrated index takes its points one by one until it has a sample.
+            ((HnswIndex) target).addAll(vectors, ids);
+        } else {
+            for (int i = 0; i < ids.length; i++) {
+                target.upsert(ids[i], vectors[i]);
+            }
+        }
+        for (int i = 0; i < ids.length; i++) {
+            points.put(ids[i], new Point(vectors[i], payloads[i]));
+        }
+    }
+
+    /**
      * Writer only, at restore: records a point's vector and payload for an index that already holds
      * it (one loaded from a graph snapshot or filled by a bulk load).
      */

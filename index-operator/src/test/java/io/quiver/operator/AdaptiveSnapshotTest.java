@@ -82,6 +82,48 @@ class AdaptiveSnapshotTest {
     }
 
     @Test
+    void collectionsDueTogetherTakeTurnsOverTheCadence() throws Exception {
+        harness.close();
+        int shards = 8;
+        ShardKeys keys = new ShardKeys(shards, MAX_PARALLELISM);
+        harness =
+                OperatorHarnesses.open(
+                        shards,
+                        null,
+                        conf -> {
+                            conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 4);
+                            conf.set(SnapshotOptions.HEAVY_INGEST_RATE, 0.0);
+                        });
+        for (int s = 0; s < shards; s++) {
+            harness.processElement(
+                    new StreamRecord<>(ShardOp.collection(keys.keyOf(s), "docs", SPEC)));
+            for (int i = 0; i < 20; i++) {
+                harness.processElement(
+                        new StreamRecord<>(
+                                ShardOp.upsert(
+                                        keys.keyOf(s),
+                                        "docs",
+                                        "p" + i,
+                                        new float[] {s, i, 0, 1},
+                                        null,
+                                        ShardOp.NO_VERSION,
+                                        0,
+                                        i)));
+            }
+        }
+        long[] written = new long[8];
+        for (int c = 0; c < written.length; c++) {
+            checkpointAt(c * 1000L);
+            written[c] = snapshots().snapshotsWritten();
+        }
+        // All eight come due at the fourth checkpoint; two (8 / 4) are written per checkpoint.
+        assertThat(written).containsExactly(0, 0, 0, 2, 4, 6, 8, 8);
+        for (int s = 0; s < shards; s++) {
+            assertThat(snapshots().committedEpoch(keys.keyOf(s), "docs")).isEqualTo(1);
+        }
+    }
+
+    @Test
     void theRuleItself() {
         Configuration conf = new Configuration();
         conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 2);

@@ -211,6 +211,8 @@ class IndexOperatorTest {
                         1,
                         0);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        // Each upsert applies as it arrives; UpsertBatchingTest covers batches.
+        h.getEnvironment().getJobConfiguration().set(BatchOptions.MAX_DELAY_MILLIS, 0L);
         if (restoreFrom == null) {
             h.open();
         } else {

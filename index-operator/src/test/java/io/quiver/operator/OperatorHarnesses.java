@@ -16,7 +16,8 @@ final class OperatorHarnesses {
 
     /**
      * An open harness over {@code shards} shards, restored from {@code restoreFrom} when not null;
-     * {@code jobConf} sets job configuration keys before the operator starts.
+     * {@code jobConf} sets job configuration keys before the operator starts. Upsert batching is
+     * off unless {@code jobConf} sets {@link BatchOptions#MAX_DELAY_MILLIS}.
      */
     static KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> open(
             int shards, OperatorSubtaskState restoreFrom, Consumer<Configuration> jobConf)
@@ -30,6 +31,9 @@ final class OperatorHarnesses {
                         1,
                         0);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        // Each upsert is applied as it arrives unless a test turns batching on: the harness's
+        // processing time only moves when a test moves it.
+        h.getEnvironment().getJobConfiguration().set(BatchOptions.MAX_DELAY_MILLIS, 0L);
         jobConf.accept(h.getEnvironment().getJobConfiguration());
         if (restoreFrom != null) {
             h.initializeState(restoreFrom);

@@ -33,27 +33,42 @@ final class HnswFormat {
     static final int MAGIC = 0x57484E51; // "QHNW" read as little-endian bytes
     static final int VERSION = 1;
 
+    /**
+     * Version 1 plus {@link #FLAG_EXTERNAL}: the float32 vectors of live nodes with ids are left
+     * out, and the reader takes them from a {@link VectorSource}. Written only when asked for, so a
+     * full snapshot is still version 1, byte for byte.
+     */
+    static final int VERSION_EXTERNAL_VECTORS = 2;
+
     private static final int FLAG_FLOATS = 1;
     private static final int FLAG_IDS = 2;
     private static final int FLAG_QUANTIZER = 4;
+    private static final int FLAG_EXTERNAL = 8;
     private static final int MAX_DIMENSION = 1 << 16;
     private static final int MAX_ID_BYTES = 1 << 16;
 
     private HnswFormat() {}
 
-    static void write(HnswIndex index, HnswGraph g, OutputStream stream) throws IOException {
+    /**
+     * Writes the index; with {@code externalVectors} (and float vectors and string ids in the
+     * graph) in version 2, leaving out the vectors of live nodes, otherwise in version 1.
+     */
+    static void write(HnswIndex index, HnswGraph g, OutputStream stream, boolean externalVectors)
+            throws IOException {
         HnswIndex.Builder c = index.config();
         PagedStore st = g.store;
         int count = g.count();
+        boolean external = externalVectors && st.hasFloats && st.labels != null;
         BinaryOut out = new BinaryOut(stream);
         out.writeInt(MAGIC);
-        out.writeInt(VERSION);
+        out.writeInt(external ? VERSION_EXTERNAL_VECTORS : VERSION);
         out.writeByte(c.metric.ordinal());
         out.writeByte(c.storage.ordinal());
         int flags =
                 (st.hasFloats ? FLAG_FLOATS : 0)
                         | (st.labels != null ? FLAG_IDS : 0)
-                        | (g.int8 ? FLAG_QUANTIZER : 0);
+                        | (g.int8 ? FLAG_QUANTIZER : 0)
+                        | (external ? FLAG_EXTERNAL : 0);
         out.writeByte(flags);
         out.writeInt(c.dimension);
         out.writeInt(c.m);
@@ -90,7 +105,7 @@ final class HnswFormat {
         for (int node = 0; node < count; node++) {
             int p = node >>> st.pageShift;
             int off = (node & st.pageMask) * dim;
-            if (st.hasFloats) {
+            if (st.hasFloats && (!external || !hasExternalVector(g, node))) {
                 out.writeFloats(st.vectors[p], off, dim);
             }
             if (st.hasCodes) {
@@ -104,7 +119,22 @@ final class HnswFormat {
         out.flush();
     }
 
-    static HnswIndex read(InputStream stream, int buildThreads) throws IOException {
+    /**
+     * Whether a version 2 snapshot leaves out the node's vector: a live node with an id. Tombstones
+     * keep theirs, since searches still step through them and their ids may hold another vector by
+     * now.
+     */
+    private static boolean hasExternalVector(HnswGraph g, int node) {
+        return !g.isDeleted(node) && g.label(node) != null;
+    }
+
+    /**
+     * Reads a snapshot; {@code vectors} supplies the vectors a version 2 snapshot left out (by id,
+     * as written). A live node whose vector the source lacks is read as a tombstone: its id was
+     * deleted after the snapshot was taken, so it must not be found again.
+     */
+    static HnswIndex read(InputStream stream, int buildThreads, VectorSource vectors)
+            throws IOException {
         BinaryIn in = new BinaryIn(stream);
         int magic = in.readInt();
         if (magic != MAGIC) {
@@ -115,12 +145,14 @@ final class HnswFormat {
                             + Integer.toHexString(MAGIC));
         }
         int version = in.readInt();
-        if (version != VERSION) {
+        if (version != VERSION && version != VERSION_EXTERNAL_VECTORS) {
             throw new CorruptIndexException(
                     "unsupported index snapshot format version "
                             + version
-                            + "; this build reads version "
-                            + VERSION);
+                            + "; this build reads versions "
+                            + VERSION
+                            + " and "
+                            + VERSION_EXTERNAL_VECTORS);
         }
         int metricOrdinal = in.readByte();
         int storageOrdinal = in.readByte();
@@ -151,6 +183,16 @@ final class HnswFormat {
         check(count >= 0 && deletedCount >= 0 && deletedCount <= count, "count " + count);
         Storage storage = Storage.values()[storageOrdinal];
         boolean floats = (flags & FLAG_FLOATS) != 0;
+        boolean external = (flags & FLAG_EXTERNAL) != 0;
+        check(
+                external == (version == VERSION_EXTERNAL_VECTORS)
+                        && (!external || (floats && (flags & FLAG_IDS) != 0)),
+                "flags " + flags + " for version " + version);
+        if (external && vectors == null) {
+            throw new IOException(
+                    "this index snapshot keeps its vectors outside and none were given to read it"
+                            + " with");
+        }
         if ((flags & FLAG_QUANTIZER) != 0) {
             check(storage == Storage.INT8, "quantizer on float32 storage");
             try {
@@ -215,10 +257,27 @@ final class HnswFormat {
                 g.writeList(node, lc, ids, n);
             }
         }
+        float[] given = external ? new float[dimension] : null;
+        float[] normalized = external ? new float[dimension] : null;
+        boolean cosine = Metric.values()[metricOrdinal] == Metric.COSINE;
+        int vanished = 0;
         for (int node = 0; node < count; node++) {
             int p = node >>> st.pageShift;
             int off = (node & st.pageMask) * dimension;
-            if (st.hasFloats) {
+            if (external && st.hasFloats && hasExternalVector(g, node)) {
+                if (vectors.read(node, g.label(node), given)) {
+                    float[] src = given;
+                    if (cosine) {
+                        HnswGraph.normalize(given, 0, normalized, dimension);
+                        src = normalized;
+                    }
+                    System.arraycopy(src, 0, st.vectors[p], off, dimension);
+                } else {
+                    // Deleted after the snapshot: a tombstone that searches step through only.
+                    st.info[p][node & st.pageMask] |= (byte) HnswGraph.DELETED;
+                    vanished++;
+                }
+            } else if (st.hasFloats) {
                 in.readFloats(st.vectors[p], off, dimension);
             } else if (dropped != null) {
                 in.readFloats(dropped, 0, dimension);
@@ -236,7 +295,7 @@ final class HnswFormat {
                     g.level(entryNode) == HnswGraph.entryLevel(entry),
                     "entry point level " + HnswGraph.entryLevel(entry));
         }
-        g.restoreState(count, deletedCount, entry);
+        g.restoreState(count, deletedCount + vanished, entry);
         return HnswIndex.restored(config, quantizer, g);
     }
 

@@ -62,6 +62,30 @@ final class HnswGraph {
             long seed,
             float exactSelectivity,
             VectorKernels kernels) {
+        this(
+                metric,
+                dimension,
+                m,
+                efConstruction,
+                quantizer,
+                labels,
+                seed,
+                exactSelectivity,
+                kernels,
+                null);
+    }
+
+    private HnswGraph(
+            Metric metric,
+            int dimension,
+            int m,
+            int efConstruction,
+            ScalarQuantizer quantizer,
+            boolean labels,
+            long seed,
+            float exactSelectivity,
+            VectorKernels kernels,
+            PagedStore store) {
         this.metric = metric;
         this.l2 = metric == Metric.L2;
         this.cosine = metric == Metric.COSINE;
@@ -75,7 +99,10 @@ final class HnswGraph {
         this.quantizer = quantizer;
         this.kernels = kernels;
         this.exactSelectivity = exactSelectivity;
-        this.store = new PagedStore(dimension, maxConn0, m, !int8, int8, int8 && !l2, labels);
+        this.store =
+                store != null
+                        ? store
+                        : new PagedStore(dimension, maxConn0, m, !int8, int8, int8 && !l2, labels);
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new Object();
         }
@@ -913,6 +940,29 @@ final class HnswGraph {
         this.deletedCount = deletedCount;
         this.entry.set(entry);
         this.count = count;
+    }
+
+    /**
+     * A read-only copy of the published graph as it is now, which later writes do not change; the
+     * caller holds the index's writer lock, so no write is half done. Costs a copy of the lists
+     * (see {@link PagedStore#frozenCopy}), a memory copy far shorter than serializing them.
+     */
+    HnswGraph frozenCopy() {
+        int n = count;
+        HnswGraph c =
+                new HnswGraph(
+                        metric,
+                        dimension,
+                        m,
+                        efConstruction,
+                        quantizer,
+                        store.labels != null,
+                        seed,
+                        exactSelectivity,
+                        kernels,
+                        store.frozenCopy(n));
+        c.restoreState(n, deletedCount, entry.get());
+        return c;
     }
 
     long ramBytesUsed() {

@@ -30,8 +30,9 @@ import java.util.function.Predicate;
  * </ul>
  *
  * <p>Threading: one writer at a time ({@link #upsert}, {@link #delete}, {@link #addAll}, {@link
- * #rebuild}, {@link #writeTo}, serialized by an internal lock); any number of concurrent searches,
- * which take no lock. {@link #addAll} links on {@code buildThreads} threads.
+ * #rebuild}, serialized by an internal lock); any number of concurrent searches, which take no
+ * lock. {@link #addAll} links on {@code buildThreads} threads. {@link #writeTo} takes the lock only
+ * for a memory copy and serializes after releasing it.
  *
  * <p>Deleted vectors stay in the graph as tombstones until {@link #rebuild()}; {@link
  * #deletedFraction()} tells when it is worth it.
@@ -607,21 +608,52 @@ public final class HnswIndex implements VectorIndex {
 
     /**
      * Writes the whole index (configuration, vectors, graph, ids) in format version {@value
-     * HnswFormat#VERSION} with checksums. Searches go on meanwhile; writers wait, so the copy is
-     * consistent.
+     * HnswFormat#VERSION} with checksums, as it was when the call took the writer lock. The lock is
+     * held only for a memory copy of the neighbour lists and node flags ({@link
+     * HnswGraph#frozenCopy}); serializing and writing happen after it is released, so searches and
+     * writes go on meanwhile. Transient heap: about {@code 8M + 5} bytes per node.
      */
     public void writeTo(OutputStream out) throws IOException {
+        write(out, false);
+    }
+
+    /**
+     * Like {@link #writeTo}, but leaves out the float32 vectors of live points with string ids
+     * (format version 2): the caller keeps them anyway (a shard's records) and hands them back to
+     * {@link #readFrom(InputStream, int, VectorSource)}. Saves {@code 4 * dimension} bytes per live
+     * point. An index without ids or float vectors is written whole, in version 1.
+     */
+    public void writeGraphTo(OutputStream out) throws IOException {
+        write(out, true);
+    }
+
+    private void write(OutputStream out, boolean externalVectors) throws IOException {
+        HnswGraph frozen;
         writeLock.lock();
         try {
-            HnswFormat.write(this, current.graph, out);
+            frozen = current.graph.frozenCopy();
         } finally {
             writeLock.unlock();
         }
+        HnswFormat.write(this, frozen, out, externalVectors);
     }
 
     /** Reads an index written by {@link #writeTo}, building later on every available core. */
     public static HnswIndex readFrom(InputStream in) throws IOException {
         return readFrom(in, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Reads an index written by {@link #writeTo} or {@link #writeGraphTo}; {@code vectors} gives,
+     * by string id, the vector as written of each live point the latter left out. A point it has no
+     * vector for is read as deleted.
+     *
+     * @throws IOException when the bytes are corrupt (a {@link CorruptIndexException}), or when
+     *     they need vectors and {@code vectors} is null
+     */
+    public static HnswIndex readFrom(InputStream in, int buildThreads, VectorSource vectors)
+            throws IOException {
+        return HnswFormat.read(in, buildThreads, vectors);
     }
 
     /**
@@ -631,7 +663,7 @@ public final class HnswIndex implements VectorIndex {
      * @param buildThreads threads for later bulk loads and rebuilds
      */
     public static HnswIndex readFrom(InputStream in, int buildThreads) throws IOException {
-        return HnswFormat.read(in, buildThreads);
+        return HnswFormat.read(in, buildThreads, null);
     }
 
     Builder config() {

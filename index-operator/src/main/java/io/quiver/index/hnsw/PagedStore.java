@@ -140,6 +140,57 @@ final class PagedStore {
         return bigger;
     }
 
+    /**
+     * A copy of nodes {@code [0, count)} that later writes to this store do not change; the writer
+     * calls it while no write is in progress. Lists and node info, which change after publication,
+     * are copied (about {@code 4 * (2M + 1) + 1} bytes per node plus the upper lists); vectors,
+     * codes, sums and labels never change once a node is published, so the copy shares their pages.
+     */
+    PagedStore frozenCopy(int count) {
+        PagedStore c =
+                new PagedStore(
+                        dimension,
+                        stride0 - 1,
+                        strideUpper - 1,
+                        hasFloats,
+                        hasCodes,
+                        hasSums,
+                        labels != null);
+        int pages = count == 0 ? 0 : ((count - 1) >>> pageShift) + 1;
+        // Outer arrays are copied too: a later resize swaps in a longer page here, not there.
+        if (hasFloats) {
+            c.vectors = java.util.Arrays.copyOf(vectors, pages);
+        }
+        if (hasCodes) {
+            c.codes = java.util.Arrays.copyOf(codes, pages);
+        }
+        if (hasSums) {
+            c.sums = java.util.Arrays.copyOf(sums, pages);
+        }
+        if (labels != null) {
+            c.labels = java.util.Arrays.copyOf(labels, pages);
+        }
+        c.info = new byte[pages][];
+        c.links0 = new int[pages][];
+        c.upper = new int[pages][][];
+        for (int p = 0; p < pages; p++) {
+            int nodes = Math.min(info[p].length, count - (p << pageShift));
+            c.info[p] = java.util.Arrays.copyOf(info[p], nodes);
+            c.links0[p] = java.util.Arrays.copyOf(links0[p], nodes * stride0);
+            int[][] from = upper[p];
+            int[][] to = new int[nodes][];
+            for (int i = 0; i < nodes; i++) {
+                if (from[i] != null) {
+                    to[i] = from[i].clone();
+                    c.upperBytes += 16 + 4L * to[i].length;
+                }
+            }
+            c.upper[p] = to;
+        }
+        c.capacity = count;
+        return c;
+    }
+
     /** Allocates the upper-layer lists of a node with {@code level >= 1}. */
     void allocateUpper(int node, int level) {
         int[] lists = new int[level * strideUpper];

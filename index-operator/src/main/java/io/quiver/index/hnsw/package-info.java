@@ -24,7 +24,9 @@
  *       DEFAULT_EXACT_SELECTIVITY} (estimated on a sample when not given) or once the graph search
  *       has computed as many distances as an exact scan would, an exact scan answers.
  *   <li>Snapshots: format version 1 (see {@code HnswFormat}) with CRC-32C on the header and the
- *       body; bad bytes raise {@link io.quiver.index.hnsw.CorruptIndexException}.
+ *       body; version 2 leaves out live points' float32 vectors, which the reader takes from a
+ *       {@link io.quiver.index.hnsw.VectorSource}. Bad bytes raise {@link
+ *       io.quiver.index.hnsw.CorruptIndexException}.
  * </ul>
  */
 package io.quiver.index.hnsw;

@@ -2,6 +2,7 @@ package io.quiver.operator.snapshot;
 
 import io.quiver.index.hnsw.CorruptIndexException;
 import io.quiver.index.hnsw.HnswIndex;
+import io.quiver.index.hnsw.VectorSource;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,14 +32,15 @@ public final class GraphSnapshot {
     }
 
     /**
-     * Serializes {@code index} as snapshot {@code epoch}. {@link HnswIndex#writeTo} holds the
-     * index's writer lock while it runs (searches go on, writers wait), so the bytes are one
-     * consistent state; call it off the task thread.
+     * Serializes {@code index} as snapshot {@code epoch}, without the vectors of its live points
+     * ({@link HnswIndex#writeGraphTo}): the shard's records hold them, and {@link #read} takes them
+     * from there. The index's writer lock is held only for an in-memory copy, so the bytes are one
+     * consistent state while searches and writes go on; call it off the task thread.
      */
     public static GraphSnapshot write(HnswIndex index, long epoch, int chunkBytes)
             throws IOException {
         ChunkingStream out = new ChunkingStream(chunkBytes);
-        index.writeTo(out);
+        index.writeGraphTo(out);
         out.close();
         SnapshotHeader header =
                 new SnapshotHeader(
@@ -57,6 +59,17 @@ public final class GraphSnapshot {
      * @throws CorruptIndexException when a chunk is missing or the bytes fail their checksum
      */
     public static HnswIndex read(SnapshotHeader header, List<byte[]> chunks, int buildThreads)
+            throws IOException {
+        return read(header, chunks, buildThreads, null);
+    }
+
+    /**
+     * Like {@link #read(SnapshotHeader, List, int)}; {@code vectors} gives each live point's vector
+     * by id, as stored in the shard's records (see {@link HnswIndex#readFrom(InputStream, int,
+     * VectorSource)}).
+     */
+    public static HnswIndex read(
+            SnapshotHeader header, List<byte[]> chunks, int buildThreads, VectorSource vectors)
             throws IOException {
         if (chunks.size() != header.chunkCount()) {
             throw new CorruptIndexException(
@@ -90,7 +103,7 @@ public final class GraphSnapshot {
                             + ")");
         }
         try (InputStream in = new SequenceInputStream(Collections.enumeration(parts))) {
-            return HnswIndex.readFrom(in, buildThreads);
+            return HnswIndex.readFrom(in, buildThreads, vectors);
         }
     }
 

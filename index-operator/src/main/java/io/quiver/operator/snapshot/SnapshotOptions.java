@@ -15,8 +15,8 @@ import org.apache.flink.configuration.Configuration;
  *
  * <p>Adaptive: while a collection takes more than {@link #HEAVY_INGEST_RATE} upserts and deletes
  * per second (measured between two checkpoints), the every-N-checkpoints rule waits: rewriting the
- * whole graph then would only be outdated again at once, and its serialization competes with the
- * ingest for the writer lock. The delta-share rule still applies, so the delta log stays bounded.
+ * whole graph then would only be outdated again at once and add its bytes to the checkpoint. The
+ * delta-share rule still applies, so the delta log stays bounded.
  */
 public final class SnapshotOptions {
 
@@ -118,7 +118,14 @@ public final class SnapshotOptions {
         if (deltaIds <= 0) {
             return false;
         }
-        boolean pastBound = deltaIds >= MIN_DELTA_FOR_SHARE && deltaIds > maxDeltaShare * size;
-        return pastBound || (checkpointsSince >= everyCheckpoints && !heavy(opsPerSecond));
+        return pastDeltaBound(deltaIds, size)
+                || (checkpointsSince >= everyCheckpoints && !heavy(opsPerSecond));
+    }
+
+    /**
+     * Whether a delta log of {@code deltaIds} ids over {@code size} live vectors is past its bound.
+     */
+    public boolean pastDeltaBound(long deltaIds, long size) {
+        return deltaIds >= MIN_DELTA_FOR_SHARE && deltaIds > maxDeltaShare * size;
     }
 }

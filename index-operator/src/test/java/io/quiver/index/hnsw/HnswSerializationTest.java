@@ -13,6 +13,8 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -176,6 +178,64 @@ class HnswSerializationTest {
                     .isInstanceOf(CorruptIndexException.class)
                     .hasMessageContaining("truncated");
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(
+            value = Metric.class,
+            names = {"COSINE", "L2"})
+    void aGraphWrittenWithoutItsVectorsReadsBackTheSameWithThemFromASource(Metric metric)
+            throws IOException {
+        float[][] vectors = TestVectors.clustered(5, 1500, 24, 8);
+        HnswIndex index = HnswIndex.builder(24, metric).efConstruction(60).build();
+        Map<String, float[]> live = new HashMap<>();
+        for (int i = 0; i < vectors.length; i++) {
+            index.upsert("id-" + i, vectors[i]);
+            live.put("id-" + i, vectors[i]);
+        }
+        for (int i = 0; i < vectors.length; i += 6) {
+            index.delete("id-" + i);
+            live.remove("id-" + i);
+        }
+        for (int i = 1; i < vectors.length; i += 10) { // replaced: the old node is a tombstone
+            index.upsert("id-" + i, vectors[(i + 500) % vectors.length]);
+            live.put("id-" + i, vectors[(i + 500) % vectors.length]);
+        }
+        byte[] whole = bytes(index);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        index.writeGraphTo(out);
+        byte[] graph = out.toByteArray();
+        assertThat(whole.length - graph.length).as("bytes saved").isEqualTo(4L * 24 * index.size());
+
+        VectorSource source =
+                (node, id, dst) -> {
+                    float[] v = live.get(id);
+                    if (v == null) {
+                        return false;
+                    }
+                    System.arraycopy(v, 0, dst, 0, v.length);
+                    return true;
+                };
+        assertThatThrownBy(() -> HnswIndex.readFrom(new ByteArrayInputStream(graph), 1))
+                .hasMessageContaining("keeps its vectors outside");
+        HnswIndex a = HnswIndex.readFrom(new ByteArrayInputStream(whole), 1);
+        HnswIndex b = HnswIndex.readFrom(new ByteArrayInputStream(graph), 1, source);
+        assertThat(b.size()).isEqualTo(a.size()).isEqualTo(live.size());
+        for (int q = 0; q < 40; q++) {
+            SearchHits x = a.search(vectors[q * 31], 10, 40, null);
+            SearchHits y = b.search(vectors[q * 31], 10, 40, null);
+            assertThat(HnswFixtureTest.ids(y)).containsExactly(HnswFixtureTest.ids(x));
+            for (int i = 0; i < x.size(); i++) {
+                assertThat(y.score(i)).isEqualTo(x.score(i));
+            }
+        }
+
+        // A point the source no longer has was deleted since: it is read as a tombstone.
+        live.remove("id-7");
+        HnswIndex c = HnswIndex.readFrom(new ByteArrayInputStream(graph), 1, source);
+        assertThat(c.size()).isEqualTo(a.size() - 1);
+        assertThat(HnswFixtureTest.ids(c.search(vectors[7], 5, 40, null))).doesNotContain("id-7");
+        assertThat(c.delete("id-7")).isFalse();
     }
 
     private static HnswIndex small() {

@@ -34,8 +34,22 @@ class GraphSnapshotTest {
         }
         assertThat(h.totalBytes()).isEqualTo(total);
 
+        // Live points' vectors are left out: the reader takes them from the index's own copy.
+        assertThatThrownBy(() -> GraphSnapshot.read(h, snapshot.chunks(), 1))
+                .hasMessageContaining("keeps its vectors outside");
         HnswIndex back =
-                GraphSnapshot.read(SnapshotHeader.fromBytes(h.toBytes()), snapshot.chunks(), 1);
+                GraphSnapshot.read(
+                        SnapshotHeader.fromBytes(h.toBytes()),
+                        snapshot.chunks(),
+                        1,
+                        (node, id, dst) -> {
+                            float[] v = vectors(300, 8).get(id);
+                            if (v == null) {
+                                return false;
+                            }
+                            System.arraycopy(v, 0, dst, 0, v.length);
+                            return true;
+                        });
         assertThat(back.size()).isEqualTo(index.size());
         float[] q = vector(new Random(SEED + 1), 8);
         SearchHits a = index.search(q, 10, 20, null);
@@ -136,6 +150,16 @@ class GraphSnapshotTest {
         }
         index.delete("p3");
         return index;
+    }
+
+    /** The vectors {@link #index} inserted, by id. */
+    private static java.util.Map<String, float[]> vectors(int n, int dim) {
+        java.util.Map<String, float[]> out = new java.util.HashMap<>();
+        Random random = new Random(SEED);
+        for (int i = 0; i < n; i++) {
+            out.put("p" + i, vector(random, dim));
+        }
+        return out;
     }
 
     private static float[] vector(Random random, int dim) {
