@@ -290,7 +290,7 @@ public final class LiveCollection {
             }
         }
         for (int i = 0; i < ids.length; i++) {
-            points.put(ids[i], new Point(vectors[i], payloads[i]));
+            recount(points.put(ids[i], new Point(vectors[i], payloads[i])), payloads[i]);
         }
     }
 

@@ -60,6 +60,34 @@ class TermStatisticsTest {
     }
 
     @Test
+    void batchedUpsertsCountLikeOneByOne() {
+        LiveCollection batched = collection(PLAIN, 100);
+        LiveCollection single = collection(PLAIN, 100);
+        for (LiveCollection docs : new LiveCollection[] {batched, single}) {
+            docs.upsert("a", new float[] {0, 0}, payload("text", "red fox"));
+        }
+        String[] ids = {"a", "b", "c"};
+        float[][] vectors = {{0, 1}, {1, 1}, {2, 1}};
+        byte[][] payloads = {
+            payload("text", "grey owl"), payload("text", "brown fox"), payload("title", "other")
+        };
+        batched.upsertAll(ids, vectors, payloads);
+        for (int i = 0; i < ids.length; i++) {
+            single.upsert(ids[i], vectors[i], payloads[i]);
+        }
+
+        TermStatistics a = batched.termStats();
+        TermStatistics b = single.termStats();
+        assertThat(a.docs()).isEqualTo(b.docs()).isEqualTo(2);
+        assertThat(a.totalTerms()).isEqualTo(b.totalTerms()).isEqualTo(4);
+        assertThat(a.terms()).isEqualTo(b.terms());
+        for (String w : new String[] {"red", "fox", "grey", "owl", "brown"}) {
+            assertThat(a.docFreq(w)).as(w).isEqualTo(b.docFreq(w));
+        }
+        assertThat(a.docFreq("red")).as("the replaced payload's terms are gone").isZero();
+    }
+
+    @Test
     void aRestoreFromTheRecordsGivesTheSameStatisticsAsTheWritesDid() {
         SplittableRandom random = new SplittableRandom(11);
         String[] words = {"alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"};
