@@ -157,7 +157,8 @@ public final class HttpBenchmark implements Callable<Integer> {
             int n = Integer.parseInt(nd[0]);
             int dim = Integer.parseInt(nd[1]);
             baseVectors = gaussian(n, dim, 1);
-            queries = gaussian(Math.max(10, n / 10), dim, 2);
+            // A thousand queries at most: their ground truth is computed by brute force.
+            queries = gaussian(Math.max(10, Math.min(1000, n / 10)), dim, 2);
         } else {
             if (base == null || query == null) {
                 throw new CommandLine.ParameterException(
@@ -577,26 +578,33 @@ public final class HttpBenchmark implements Callable<Integer> {
         return v;
     }
 
+    /** Exact top-k ids per query: one pass over the base keeping the k nearest in order. */
     private static int[][] bruteForce(float[][] base, float[][] queries, int k) {
         int[][] truth = new int[queries.length][];
         for (int q = 0; q < queries.length; q++) {
             float[] query = queries[q];
-            Integer[] order = new Integer[base.length];
-            double[] dist = new double[base.length];
+            int[] ids = new int[k];
+            double[] dist = new double[k];
+            int size = 0;
             for (int i = 0; i < base.length; i++) {
-                order[i] = i;
                 double s = 0;
                 for (int d = 0; d < query.length; d++) {
                     double diff = base[i][d] - query[d];
                     s += diff * diff;
                 }
-                dist[i] = s;
+                if (size == k && s >= dist[k - 1]) {
+                    continue;
+                }
+                int at = size < k ? size++ : k - 1;
+                while (at > 0 && dist[at - 1] > s) {
+                    dist[at] = dist[at - 1];
+                    ids[at] = ids[at - 1];
+                    at--;
+                }
+                dist[at] = s;
+                ids[at] = i;
             }
-            Arrays.sort(order, (a, b) -> Double.compare(dist[a], dist[b]));
-            truth[q] = new int[k];
-            for (int i = 0; i < k; i++) {
-                truth[q][i] = order[i];
-            }
+            truth[q] = Arrays.copyOf(ids, size);
         }
         return truth;
     }
