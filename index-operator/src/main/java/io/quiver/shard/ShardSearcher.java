@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,11 @@ import org.slf4j.LoggerFactory;
  * them: it is re-checked every {@link #RECHECK_MILLIS} ms on a timer, so no thread blocks while
  * waiting, and answered {@code TIMEOUT} for the shards still behind at its deadline. A request with
  * {@code k = 0} is a sync: once the offsets are reached it answers {@code OK} with no hits.
+ *
+ * <p>A request for several shards (the query server sends one per shard server, carrying every
+ * shard that lives there) is split across up to {@code parallelism} search threads, shard by shard
+ * in turn, and answered when the last part is done: one thread searching 32 shards one after
+ * another made an idle search take 32 shard searches' time.
  */
 public final class ShardSearcher {
 
@@ -38,13 +44,31 @@ public final class ShardSearcher {
     private final Executor searchExecutor;
     private final ScheduledExecutorService timer;
     private final ShardLookups lookups;
+    private final int parallelism;
 
+    /** A searcher that runs each request on one search thread. */
     public ShardSearcher(
             ShardRegistry registry, Executor searchExecutor, ScheduledExecutorService timer) {
+        this(registry, searchExecutor, timer, 1);
+    }
+
+    /**
+     * @param parallelism how many search threads one multi-shard request may use at once, at least
+     *     1; the size of {@code searchExecutor}'s pool is the natural choice
+     */
+    public ShardSearcher(
+            ShardRegistry registry,
+            Executor searchExecutor,
+            ScheduledExecutorService timer,
+            int parallelism) {
+        if (parallelism < 1) {
+            throw new IllegalArgumentException("parallelism must be >= 1, got " + parallelism);
+        }
         this.registry = registry;
         this.searchExecutor = searchExecutor;
         this.timer = timer;
         this.lookups = new ShardLookups(registry, searchExecutor);
+        this.parallelism = parallelism;
     }
 
     /** Point lookups and counts over the same registry, on the same executor. */
@@ -75,7 +99,66 @@ public final class ShardSearcher {
                 LOG.debug("shard searcher shutting down; answering without waiting", e);
             }
         }
-        reply.accept(answer(request));
+        answerInParts(request, reply);
+    }
+
+    /**
+     * As {@link #answer}, with the shards split over up to {@link #parallelism} search threads:
+     * this thread takes the first part, the executor the others (or this thread too, when the
+     * executor refuses), and whichever finishes last replies.
+     */
+    private void answerInParts(SearchRequest request, Consumer<SearchResponse> reply) {
+        int n = request.shards().length;
+        int parts = Math.min(parallelism, n);
+        String problem = checkRequest(request);
+        if (parts <= 1 || problem != null) {
+            reply.accept(answer(request));
+            return;
+        }
+        PayloadFilter filter;
+        try {
+            filter = request.filter().length > 0 ? PayloadFilter.parse(request.filter()) : null;
+        } catch (FilterException e) {
+            reply.accept(allFailed(request, Status.ERROR, "invalid filter: " + e.getMessage()));
+            return;
+        }
+        ShardResult[] results = new ShardResult[n];
+        // The last decrement publishes every part's results to the thread that replies.
+        AtomicInteger left = new AtomicInteger(parts);
+        for (int p = 1; p < parts; p++) {
+            int part = p;
+            Runnable task =
+                    () -> {
+                        searchPart(part, parts, request, filter, results);
+                        if (left.decrementAndGet() == 0) {
+                            reply.accept(new SearchResponse(request.requestId(), List.of(results)));
+                        }
+                    };
+            try {
+                searchExecutor.execute(task);
+            } catch (RejectedExecutionException e) {
+                task.run();
+            }
+        }
+        searchPart(0, parts, request, filter, results);
+        if (left.decrementAndGet() == 0) {
+            reply.accept(new SearchResponse(request.requestId(), List.of(results)));
+        }
+    }
+
+    /** Searches the request's shards {@code part}, {@code part + parts}, ... into {@code out}. */
+    private void searchPart(
+            int part, int parts, SearchRequest request, PayloadFilter filter, ShardResult[] out) {
+        int[] shards = request.shards();
+        for (int i = part; i < shards.length; i += parts) {
+            try {
+                out[i] = searchShard(shards[i], request, filter);
+            } catch (RuntimeException e) {
+                // Every slot must be filled, or the request would never be answered.
+                LOG.warn("search on shard {} failed", shards[i], e);
+                out[i] = ShardResult.failed(shards[i], Status.ERROR, "search failed: " + e);
+            }
+        }
     }
 
     private void execute(Runnable task, SearchRequest request, Consumer<SearchResponse> reply) {

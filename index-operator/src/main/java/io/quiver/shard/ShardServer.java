@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * taskmanager.host}, else 127.0.0.1.
  *
  * <p>Threads: one Netty event loop that only frames, parses and encodes; a search pool (one thread
- * per core) that runs every search; one timer for requests waiting on offsets.
+ * per core, at least two) that runs every search, a request for several shards split over all of
+ * its threads; one timer for requests waiting on offsets.
  */
 public final class ShardServer {
 
@@ -51,14 +52,14 @@ public final class ShardServer {
                         1,
                         new DefaultThreadFactory("quiver-shard-io", true),
                         NioIoHandler.newFactory());
+        int searchThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.searchPool =
                 Executors.newFixedThreadPool(
-                        Math.max(2, Runtime.getRuntime().availableProcessors()),
-                        new DefaultThreadFactory("quiver-shard-search", true));
+                        searchThreads, new DefaultThreadFactory("quiver-shard-search", true));
         this.timer =
                 Executors.newSingleThreadScheduledExecutor(
                         new DefaultThreadFactory("quiver-shard-wait", true));
-        ShardSearcher searcher = new ShardSearcher(registry, searchPool, timer);
+        ShardSearcher searcher = new ShardSearcher(registry, searchPool, timer, searchThreads);
         try {
             this.channel =
                     new ServerBootstrap()

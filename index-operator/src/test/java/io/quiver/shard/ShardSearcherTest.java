@@ -121,6 +121,55 @@ class ShardSearcherTest {
         assertThat(c.scores()[1]).isCloseTo(0.8f, offset(1e-6f));
     }
 
+    @Test
+    void aRequestForManyShardsSplitOverTheSearchThreadsIsAnsweredInShardOrder() throws Exception {
+        ShardRegistry many = new ShardRegistry();
+        for (int s = 0; s < 9; s++) {
+            LiveShard shard = new LiveShard(s);
+            LiveCollection docs =
+                    new LiveCollection(
+                            ShardFixtures.COLLECTION,
+                            "{}".getBytes(StandardCharsets.UTF_8),
+                            64,
+                            new FlatIndex(2, Metric.L2));
+            docs.upsert("p" + s, new float[] {s, 0}, null);
+            shard.putCollection(docs);
+            shard.setReady(true);
+            many.register(shard);
+        }
+        // Shard 9 lives elsewhere: its slot still gets its answer.
+        int[] asked = {8, 0, 9, 4, 1, 7, 2, 6, 3, 5};
+        ShardSearcher split = new ShardSearcher(many, pool, timer, 2);
+        CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
+        split.submit(
+                new SearchRequest(
+                        7,
+                        ShardFixtures.COLLECTION,
+                        asked,
+                        1,
+                        0,
+                        false,
+                        new float[] {0, 0},
+                        5_000,
+                        null,
+                        null,
+                        null),
+                answer::complete);
+        SearchResponse r = answer.get(5, TimeUnit.SECONDS);
+        assertThat(r.requestId()).isEqualTo(7);
+        assertThat(r.shards())
+                .extracting(ShardResult::shard)
+                .containsExactly(8, 0, 9, 4, 1, 7, 2, 6, 3, 5);
+        for (ShardResult one : r.shards()) {
+            if (one.shard() == 9) {
+                assertThat(one.status()).isEqualTo(Status.NOT_HERE);
+            } else {
+                assertThat(one.status()).isEqualTo(Status.OK);
+                assertThat(ids(one)).containsExactly("p" + one.shard());
+            }
+        }
+    }
+
     private ShardResult search(String collection, float[] query, int k) throws Exception {
         CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
         searcher.submit(

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Keeps {@code scripts/bench/http} working: its help, and a tiny run on a few hundred generated
- * vectors through the real shard server and query server. The script gets this test's classpath, so
- * it neither builds nor calls Maven. No figure is checked: timing claims live in the benchmark.
+ * Keeps {@code scripts/bench/http} working: its help, and tiny runs on a few hundred generated
+ * vectors through the real shard server and query server, the closed loop driven once by wrk and
+ * once by the Java client. The script gets this test's classpath, so it neither builds nor calls
+ * Maven. No figure is checked: timing claims live in the benchmark.
  */
 class HttpBenchScriptITCase {
 
@@ -26,14 +27,27 @@ class HttpBenchScriptITCase {
         Run run = script("--help");
         assertThat(run.exit).as(run.output).isZero();
         assertThat(run.output)
-                .contains("--base", "--generate", "--concurrency", "--rate", "--runs", "--out");
+                .contains(
+                        "--base",
+                        "--generate",
+                        "--concurrency",
+                        "--rate",
+                        "--runs",
+                        "--out",
+                        "--client",
+                        "--shards");
     }
 
+    /** wrk drives the closed loop (CI installs it), over two shards on the one shard server. */
     @Test
     void aTinyRunWritesTheCsvTheSummaryAndThePlot() throws Exception {
         Path out = tmp.resolve("out");
         Run run =
                 script(
+                        "--client",
+                        "wrk",
+                        "--shards",
+                        "2",
                         "--generate",
                         "400:16",
                         "--M",
@@ -64,7 +78,39 @@ class HttpBenchScriptITCase {
                 .contains("HTTP / in-process throughput")
                 .contains("recall@10 in-process");
         assertThat(Files.size(out.resolve("latency.png"))).isPositive();
-        assertThat(run.output).contains("http-bench: run 1/1");
+        assertThat(run.output).contains("http-bench: run 1/1", "wrk -t 1 -c 2");
+        assertThat(Files.readString(out.resolve("summary.txt")))
+                .contains("2 shards", "CPU per request");
+    }
+
+    @Test
+    void theJavaClientStillDrivesTheClosedLoopWithoutWrk() throws Exception {
+        Path out = tmp.resolve("out-java");
+        Run run =
+                script(
+                        "--client",
+                        "java",
+                        "--generate",
+                        "300:8",
+                        "--M",
+                        "8",
+                        "--efc",
+                        "40",
+                        "--seconds",
+                        "0.5",
+                        "--runs",
+                        "1",
+                        "--rate",
+                        "50",
+                        "--concurrency",
+                        "2",
+                        "--out",
+                        out.toString());
+        assertThat(run.exit).as(run.output).isZero();
+        assertThat(Files.readAllLines(out.resolve("results.csv")).subList(1, 5))
+                .anySatisfy(r -> assertThat(r).startsWith("1,http,closed,2,"))
+                .allSatisfy(r -> assertThat(r.split(",")[6]).isEqualTo("0"));
+        assertThat(run.output).doesNotContain("wrk -t");
     }
 
     private record Run(int exit, String output) {}

@@ -1,6 +1,5 @@
 package io.quiver.local.bench;
 
-import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.query.QueryServer;
 import io.quiver.query.routing.ShardDirectory;
 import io.quiver.query.routing.ShardEndpoint;
@@ -15,13 +14,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * The served side of {@link HttpBenchmark}: a Kafka broker for the collection catalog, the shard
- * server holding the benchmark's index as its one shard, and a query server in front of it with the
- * result cache off. Closing it stops all three.
+ * server holding the benchmark's graphs (one per shard, all on this one server, as one TaskManager
+ * holds them), and a query server in front of it with the result cache off. Closing it stops all
+ * three.
  */
 final class BenchStack implements AutoCloseable {
 
@@ -47,7 +48,8 @@ final class BenchStack implements AutoCloseable {
                                 + "/points/search");
     }
 
-    static BenchStack start(HnswIndex index, float[][] vectors, int dim, int ef) throws Exception {
+    static BenchStack start(ShardedIndex index, float[][] vectors, int dim, int ef)
+            throws Exception {
         System.err.println(
                 "http-bench: starting a Kafka broker, the shard server and the query server");
         EmbeddedKafka kafka = EmbeddedKafka.create().start();
@@ -61,24 +63,26 @@ final class BenchStack implements AutoCloseable {
                         + ",\"metric\":\"l2\",\"index\":{\"type\":\"hnsw\",\"ef\":"
                         + ef
                         + "}}";
-        LiveShard shard = new LiveShard(0);
-        LiveCollection collection =
-                new LiveCollection(COLLECTION, spec.getBytes(StandardCharsets.UTF_8), ef, index);
-        for (int i = 0; i < vectors.length; i++) {
-            collection.putPoint(Integer.toString(i), vectors[i], null);
+        Map<Integer, ShardEndpoint> endpoints = new HashMap<>();
+        for (int s = 0; s < index.shards(); s++) {
+            LiveShard shard = new LiveShard(s);
+            LiveCollection collection =
+                    new LiveCollection(
+                            COLLECTION, spec.getBytes(StandardCharsets.UTF_8), ef, index.shard(s));
+            for (int i : index.members(s)) {
+                collection.putPoint(Integer.toString(i), vectors[i], null);
+            }
+            shard.putCollection(collection);
+            shard.setReady(true);
+            shards.registry().register(shard);
+            endpoints.put(s, new ShardEndpoint(shards.host(), shards.port()));
         }
-        shard.putCollection(collection);
-        shard.setReady(true);
-        shards.registry().register(shard);
         QueryServer server =
                 QueryServer.builder()
                         .bootstrapServers(kafka.bootstrapServers())
                         .topicPrefix(topics.prefix())
-                        .shards(1)
-                        .shardDirectory(
-                                ShardDirectory.fixed(
-                                        1,
-                                        Map.of(0, new ShardEndpoint(shards.host(), shards.port()))))
+                        .shards(index.shards())
+                        .shardDirectory(ShardDirectory.fixed(index.shards(), endpoints))
                         .port(0)
                         // Every search must reach the shard: repeated queries would be cache
                         // hits.
@@ -124,6 +128,11 @@ final class BenchStack implements AutoCloseable {
                                 .build(),
                         HttpResponse.BodyHandlers.discarding())
                 .statusCode();
+    }
+
+    /** Where searches go. */
+    URI searchUri() {
+        return searchUri;
     }
 
     private HttpRequest request(byte[] body) {

@@ -2,10 +2,8 @@ package io.quiver.local.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.quiver.index.Metric;
 import io.quiver.index.SearchHits;
 import io.quiver.index.bench.VecFiles;
-import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.shard.ShardServer;
 import java.io.PrintStream;
 import java.net.http.HttpClient;
@@ -30,9 +28,12 @@ import picocli.CommandLine.Option;
 
 /**
  * HTTP search against in-process search of the same HNSW index, in one run: the index is served by
- * a real {@link ShardServer} (one shard) behind a real query server on loopback, and the anchor
- * calls the very same index object directly. The load generator is Java's {@link HttpClient}
- * (HTTP/1.1, keep-alive), in this JVM.
+ * a real {@link ShardServer} (one shard, or {@code --shards} graphs on the one server) behind a
+ * real query server on loopback, and the anchor calls the very same index objects directly (every
+ * shard in turn, on one thread). The closed-loop load comes from {@code wrk} when it is installed,
+ * else from Java's {@link HttpClient} (HTTP/1.1, keep-alive) in this JVM; the open-loop load always
+ * from the latter. Each closed-loop phase also reports the CPU time per request of this JVM plus
+ * wrk's.
  *
  * <p>Per run, alternating so drift on a shared machine hits both alike: closed-loop throughput with
  * {@code --concurrency} workers (in-process, then HTTP), then open-loop latency at {@code --rate}
@@ -82,6 +83,14 @@ public final class HttpBenchmark implements Callable<Integer> {
     int threads;
 
     @Option(
+            names = "--shards",
+            defaultValue = "1",
+            description =
+                    "shards (default 1): point i goes to shard i mod N, one graph each, all served"
+                            + " by one shard server; in-process searches them in turn")
+    int shards;
+
+    @Option(
             names = "--concurrency",
             defaultValue = "4",
             description = "closed-loop workers (default 4)")
@@ -105,10 +114,24 @@ public final class HttpBenchmark implements Callable<Integer> {
     @Option(names = "--out", description = "directory for results.csv, summary.txt, latency.png")
     Path out;
 
+    @Option(
+            names = "--client",
+            description =
+                    "closed-loop load generator: wrk (a separate process; default when wrk is on"
+                            + " the PATH) or java (HttpClient in this JVM)")
+    String client;
+
+    @Option(
+            names = "--wrk-threads",
+            defaultValue = "1",
+            description = "wrk threads (default 1: on 2 cores the servers need the other)")
+    int wrkThreads;
+
     private static final String CSV_HEADER =
-            "run,path,load,concurrency,target_rate,requests,errors,seconds,qps,p50_ms,p90_ms,p99_ms,p999_ms";
+            "run,path,load,concurrency,target_rate,requests,errors,seconds,qps,p50_ms,p90_ms,p99_ms,p999_ms,cpu_us_per_request";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PrintStream LOG = System.err;
+    private static final int WRK_BODIES = 1000;
 
     /** Where the CSV rows go: standard output as it was before logging could take it. */
     private static PrintStream csv = System.out;
@@ -134,7 +157,8 @@ public final class HttpBenchmark implements Callable<Integer> {
             int n = Integer.parseInt(nd[0]);
             int dim = Integer.parseInt(nd[1]);
             baseVectors = gaussian(n, dim, 1);
-            queries = gaussian(Math.max(10, n / 10), dim, 2);
+            // A thousand queries at most: their ground truth is computed by brute force.
+            queries = gaussian(Math.max(10, Math.min(1000, n / 10)), dim, 2);
         } else {
             if (base == null || query == null) {
                 throw new CommandLine.ParameterException(
@@ -144,36 +168,55 @@ public final class HttpBenchmark implements Callable<Integer> {
             queries = VecFiles.readFvecs(query);
         }
         int dim = baseVectors[0].length;
+        if (shards < 1 || shards > baseVectors.length) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "--shards must be between 1 and the number of base vectors, got " + shards);
+        }
         log("%d base vectors, %d queries, %d dimensions", baseVectors.length, queries.length, dim);
         int[][] truth = gt != null ? VecFiles.readIvecs(gt) : bruteForce(baseVectors, queries, k);
 
         long t0 = System.nanoTime();
-        HnswIndex index =
-                HnswIndex.builder(dim, Metric.L2)
-                        .m(m)
-                        .efConstruction(efc)
-                        .buildThreads(threads)
-                        .build();
-        String[] ids = new String[baseVectors.length];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = Integer.toString(i);
-        }
-        index.addAll(baseVectors, ids);
+        ShardedIndex index = ShardedIndex.build(baseVectors, shards, m, efc, threads);
         log(
-                "built HNSW (M %d, efConstruction %d) in %.1f s",
-                m, efc, (System.nanoTime() - t0) / 1e9);
+                "built %d HNSW graph%s (M %d, efConstruction %d) in %.1f s",
+                shards,
+                shards == 1 ? "" : "s, one per shard",
+                m,
+                efc,
+                (System.nanoTime() - t0) / 1e9);
 
         int chosenEf = ef != null ? ef : chooseEf(index, queries, truth);
         double recall = recall(index, queries, truth, chosenEf);
         log("ef %d: in-process recall@%d %.4f", chosenEf, k, recall);
 
         List<String> rows = new ArrayList<>();
+        boolean useWrk = useWrk();
         try (BenchStack stack = BenchStack.start(index, baseVectors, dim, chosenEf)) {
             byte[][] bodies = bodies(queries, chosenEf);
             double httpRecall = httpRecall(stack, bodies, truth);
             log("recall@%d over HTTP %.4f (same index)", k, httpRecall);
-            for (int run = 1; run <= runs; run++) {
-                rows.addAll(oneRun(run, index, queries, chosenEf, stack, bodies));
+            Path wrkDir = useWrk ? Files.createTempDirectory("quiver-http-bench") : null;
+            try {
+                HttpLoad closed =
+                        useWrk
+                                ? wrk(stack, bodies, wrkDir)
+                                : (workers, millis) -> {
+                                    double cpu = Phase.jvmCpuMs();
+                                    Load.Result r =
+                                            Load.closedLoop(
+                                                    workers,
+                                                    millis,
+                                                    i -> stack.search(bodies[i % bodies.length]));
+                                    return Phase.of(r, Phase.jvmCpuMs() - cpu);
+                                };
+                for (int run = 1; run <= runs; run++) {
+                    rows.addAll(oneRun(run, index, queries, chosenEf, stack, bodies, closed));
+                }
+            } finally {
+                if (wrkDir != null) {
+                    deleteTree(wrkDir);
+                }
             }
             String summary = summary(rows, chosenEf, recall, httpRecall, baseVectors.length, dim);
             LOG.println(summary);
@@ -193,32 +236,95 @@ public final class HttpBenchmark implements Callable<Integer> {
         return 0;
     }
 
+    /** Closed-loop HTTP load: {@code workers} connections for {@code millis}. */
+    @FunctionalInterface
+    interface HttpLoad {
+        Phase run(int workers, long millis) throws Exception;
+    }
+
+    private boolean useWrk() {
+        if (client == null) {
+            boolean found = WrkLoad.available();
+            log(
+                    found
+                            ? "closed-loop HTTP load from wrk"
+                            : "wrk not found on the PATH: closed-loop HTTP load from Java's"
+                                    + " HttpClient in this JVM (apt-get install wrk for the"
+                                    + " lighter generator)");
+            return found;
+        }
+        switch (client) {
+            case "wrk":
+                if (!WrkLoad.available()) {
+                    throw new CommandLine.ParameterException(
+                            new CommandLine(this), "--client wrk, but no wrk on the PATH");
+                }
+                return true;
+            case "java":
+                return false;
+            default:
+                throw new CommandLine.ParameterException(
+                        new CommandLine(this), "--client must be wrk or java, got " + client);
+        }
+    }
+
+    /**
+     * wrk over at most the first {@value #WRK_BODIES} bodies: every wrk thread holds its own copy
+     * of the formatted requests, and a thousand distinct vectors already defeat any caching.
+     */
+    private HttpLoad wrk(BenchStack stack, byte[][] bodies, Path dir) throws Exception {
+        List<byte[]> sent = Arrays.asList(bodies).subList(0, Math.min(bodies.length, WRK_BODIES));
+        WrkLoad wrk = new WrkLoad(dir, stack.searchUri().toString(), sent, wrkThreads);
+        log("wrk: %s", wrk.describe(concurrency));
+        return (workers, millis) -> wrk.closedLoop(workers, millis / 1000.0);
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
+    }
+
     private List<String> oneRun(
-            int run, HnswIndex index, float[][] queries, int ef, BenchStack stack, byte[][] bodies)
+            int run,
+            ShardedIndex index,
+            float[][] queries,
+            int ef,
+            BenchStack stack,
+            byte[][] bodies,
+            HttpLoad closed)
             throws Exception {
         long millis = (long) (seconds * 1000);
         List<String> rows = new ArrayList<>();
         // Warm-up of both paths, unmeasured.
         Load.closedLoop(
-                concurrency,
-                millis / 4 + 1,
-                i -> index.search(queries[i % queries.length], k, ef, null));
-        Load.closedLoop(concurrency, millis / 4 + 1, i -> stack.search(bodies[i % bodies.length]));
+                concurrency, millis / 4 + 1, i -> index.search(queries[i % queries.length], k, ef));
+        closed.run(concurrency, millis / 4 + 1);
 
         log("run %d/%d: closed loop, %d workers, in-process", run, runs, concurrency);
-        Load.Result inProcess =
+        double cpu = Phase.jvmCpuMs();
+        Load.Result inProcessLoad =
                 Load.closedLoop(
-                        concurrency,
-                        millis,
-                        i -> index.search(queries[i % queries.length], k, ef, null));
+                        concurrency, millis, i -> index.search(queries[i % queries.length], k, ef));
+        Phase inProcess = Phase.of(inProcessLoad, Phase.jvmCpuMs() - cpu);
         rows.add(row(run, "in_process", "closed", concurrency, 0, inProcess));
         log("run %d/%d: closed loop, %d workers, HTTP", run, runs, concurrency);
-        Load.Result http =
-                Load.closedLoop(concurrency, millis, i -> stack.search(bodies[i % bodies.length]));
+        Phase http = closed.run(concurrency, millis);
         rows.add(row(run, "http", "closed", concurrency, 0, http));
         log(
-                "run %d/%d: in-process %.0f QPS, HTTP %.0f QPS (%.2f×)",
-                run, runs, inProcess.qps(), http.qps(), http.qps() / inProcess.qps());
+                "run %d/%d: in-process %.0f QPS, HTTP %.0f QPS (%.2f×); CPU per request"
+                        + " in-process %.0f µs, HTTP %.0f µs (%.2f×)",
+                run,
+                runs,
+                inProcess.qps(),
+                http.qps(),
+                http.qps() / inProcess.qps(),
+                inProcess.cpuMicrosPerRequest(),
+                http.cpuMicrosPerRequest(),
+                inProcess.cpuMicrosPerRequest() / http.cpuMicrosPerRequest());
 
         log("run %d/%d: open loop at %.0f/s, in-process", run, runs, rate);
         ExecutorService pool = Load.pool(concurrency, "bench-in-process");
@@ -229,28 +335,30 @@ public final class HttpBenchmark implements Callable<Integer> {
                             millis,
                             i ->
                                     CompletableFuture.runAsync(
-                                            () ->
-                                                    index.search(
-                                                            queries[i % queries.length],
-                                                            k,
-                                                            ef,
-                                                            null),
+                                            () -> index.search(queries[i % queries.length], k, ef),
                                             pool));
-            rows.add(row(run, "in_process", "open", concurrency, rate, inProcessRate));
+            rows.add(
+                    row(
+                            run,
+                            "in_process",
+                            "open",
+                            concurrency,
+                            rate,
+                            Phase.of(inProcessRate, Double.NaN)));
         } finally {
             pool.shutdownNow();
         }
         log("run %d/%d: open loop at %.0f/s, HTTP", run, runs, rate);
         Load.Result httpRate =
                 Load.openLoop(rate, millis, i -> stack.searchAsync(bodies[i % bodies.length]));
-        rows.add(row(run, "http", "open", concurrency, rate, httpRate));
+        rows.add(row(run, "http", "open", concurrency, rate, Phase.of(httpRate, Double.NaN)));
         log(
                 "run %d/%d: HTTP at %.0f/s: p50 %.2f ms, p99 %.2f ms",
                 run, runs, rate, httpRate.percentileMs(50), httpRate.percentileMs(99));
         return rows;
     }
 
-    private int chooseEf(HnswIndex index, float[][] queries, int[][] truth) {
+    private int chooseEf(ShardedIndex index, float[][] queries, int[][] truth) {
         int[] candidates = {10, 12, 16, 20, 24, 32, 48, 64, 96, 128};
         for (int c : candidates) {
             if (c >= k && recall(index, queries, truth, c) >= recallTarget) {
@@ -260,10 +368,10 @@ public final class HttpBenchmark implements Callable<Integer> {
         return candidates[candidates.length - 1];
     }
 
-    private double recall(HnswIndex index, float[][] queries, int[][] truth, int ef) {
+    private double recall(ShardedIndex index, float[][] queries, int[][] truth, int ef) {
         int found = 0;
         for (int q = 0; q < queries.length; q++) {
-            found += overlap(index.search(queries[q], k, ef, null), truth[q]);
+            found += overlap(index.search(queries[q], k, ef), truth[q]);
         }
         return found / (double) (queries.length * k);
     }
@@ -319,10 +427,10 @@ public final class HttpBenchmark implements Callable<Integer> {
     }
 
     private static String row(
-            int run, String path, String load, int concurrency, double rate, Load.Result r) {
+            int run, String path, String load, int concurrency, double rate, Phase r) {
         return String.format(
                 Locale.ROOT,
-                "%d,%s,%s,%d,%.0f,%d,%d,%.3f,%.1f,%.3f,%.3f,%.3f,%.3f",
+                "%d,%s,%s,%d,%.0f,%d,%d,%.3f,%.1f,%.3f,%.3f,%.3f,%.3f,%.1f",
                 run,
                 path,
                 load,
@@ -332,10 +440,11 @@ public final class HttpBenchmark implements Callable<Integer> {
                 r.errors(),
                 r.seconds(),
                 r.qps(),
-                r.percentileMs(50),
-                r.percentileMs(90),
-                r.percentileMs(99),
-                r.percentileMs(99.9));
+                r.p50Ms(),
+                r.p90Ms(),
+                r.p99Ms(),
+                r.p999Ms(),
+                r.cpuMicrosPerRequest());
     }
 
     /** Medians over the runs of the closed-loop QPS and of the open-loop HTTP percentiles. */
@@ -352,9 +461,12 @@ public final class HttpBenchmark implements Callable<Integer> {
         s.append(
                 String.format(
                         Locale.ROOT,
-                        "http-bench: %d x %d, L2, HNSW M %d efConstruction %d, ef %d, k %d%n",
+                        "http-bench: %d x %d, L2, %d shard%s, HNSW M %d efConstruction %d, ef %d,"
+                                + " k %d%n",
                         n,
                         dim,
+                        shards,
+                        shards == 1 ? "" : "s",
                         m,
                         efc,
                         ef,
@@ -380,6 +492,19 @@ public final class HttpBenchmark implements Callable<Integer> {
                         "  HTTP / in-process throughput: %.2f (server overhead %.0f %%; target <= 25 %%)%n",
                         ratio,
                         (1 - ratio) * 100));
+        double[] inCpu = column(rows, "in_process", "closed", 13);
+        double[] httpCpu = column(rows, "http", "closed", 13);
+        double[] cpuRatios = new double[Math.min(inCpu.length, httpCpu.length)];
+        for (int i = 0; i < cpuRatios.length; i++) {
+            cpuRatios[i] = inCpu[i] / httpCpu[i];
+        }
+        s.append(
+                String.format(
+                        Locale.ROOT,
+                        "  CPU per request (closed loop, server and load generator): in-process %.0f µs, HTTP %.0f µs; in-process / HTTP: %.2f (the throughput ratio when both saturate the cores)%n",
+                        median(inCpu),
+                        median(httpCpu),
+                        median(cpuRatios)));
         s.append(
                 String.format(
                         Locale.ROOT,
@@ -453,26 +578,33 @@ public final class HttpBenchmark implements Callable<Integer> {
         return v;
     }
 
+    /** Exact top-k ids per query: one pass over the base keeping the k nearest in order. */
     private static int[][] bruteForce(float[][] base, float[][] queries, int k) {
         int[][] truth = new int[queries.length][];
         for (int q = 0; q < queries.length; q++) {
             float[] query = queries[q];
-            Integer[] order = new Integer[base.length];
-            double[] dist = new double[base.length];
+            int[] ids = new int[k];
+            double[] dist = new double[k];
+            int size = 0;
             for (int i = 0; i < base.length; i++) {
-                order[i] = i;
                 double s = 0;
                 for (int d = 0; d < query.length; d++) {
                     double diff = base[i][d] - query[d];
                     s += diff * diff;
                 }
-                dist[i] = s;
+                if (size == k && s >= dist[k - 1]) {
+                    continue;
+                }
+                int at = size < k ? size++ : k - 1;
+                while (at > 0 && dist[at - 1] > s) {
+                    dist[at] = dist[at - 1];
+                    ids[at] = ids[at - 1];
+                    at--;
+                }
+                dist[at] = s;
+                ids[at] = i;
             }
-            Arrays.sort(order, (a, b) -> Double.compare(dist[a], dist[b]));
-            truth[q] = new int[k];
-            for (int i = 0; i < k; i++) {
-                truth[q][i] = order[i];
-            }
+            truth[q] = Arrays.copyOf(ids, size);
         }
         return truth;
     }

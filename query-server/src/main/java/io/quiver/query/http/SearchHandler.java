@@ -87,8 +87,9 @@ final class SearchHandler implements RouteHandler {
     @Override
     public CompletableFuture<HttpAnswer> handle(HttpCall call) {
         CollectionSpec spec = Collections.require(services.catalog(), call.collection());
-        ObjectNode body = JsonBodies.object(call.body(), "search request");
-        Prepared search = prepare(body, spec);
+        JsonBodies.VectorBody body =
+                JsonBodies.objectWithVector(call.body(), "search request", "vector");
+        Prepared search = prepare(body.rest(), body.vector(), spec);
         return run(spec, search).thenApply(ranked -> answer(call, search.query(), ranked));
     }
 
@@ -132,7 +133,16 @@ final class SearchHandler implements RouteHandler {
      * @throws QuiverHttpException naming the field and the problem
      */
     Prepared prepare(ObjectNode body, CollectionSpec spec) {
-        SearchQuery query = parse(body, spec);
+        return prepare(body, null, spec);
+    }
+
+    /**
+     * As {@link #prepare(ObjectNode, CollectionSpec)}, with the vector already read as floats.
+     *
+     * @param vector the body's {@code vector} when read apart from {@code body}, else null
+     */
+    Prepared prepare(ObjectNode body, float[] vector, CollectionSpec spec) {
+        SearchQuery query = parse(body, vector, spec);
         ReadConsistency consistency = consistency(body, spec);
         if (consistency == ReadConsistency.SESSION) {
             query = query.withRequiredOffsets(token(body));
@@ -297,8 +307,15 @@ final class SearchHandler implements RouteHandler {
     }
 
     SearchQuery parse(ObjectNode body, CollectionSpec spec) {
+        return parse(body, null, spec);
+    }
+
+    private SearchQuery parse(ObjectNode body, float[] streamedVector, CollectionSpec spec) {
         JsonBodies.onlyFields(body, FIELDS, "search request");
-        float[] vector = vector(body.get("vector"), spec);
+        float[] vector =
+                streamedVector != null
+                        ? checked(streamedVector, spec)
+                        : vector(body.get("vector"), spec);
         int limit = JsonBodies.intField(body, "limit", DEFAULT_LIMIT);
         if (limit < 1 || limit > Limits.MAX_SEARCH_LIMIT) {
             throw new InvalidRequestException(
@@ -396,6 +413,15 @@ final class SearchHandler implements RouteHandler {
             for (int i = 0; i < vector.length; i++) {
                 vector[i] = floats.get(i);
             }
+        } catch (InvalidRecordException e) {
+            throw RecordErrors.of(e, "search request");
+        }
+        return checked(vector, spec);
+    }
+
+    /** The vector when it fits the collection: dimension, finite, non-zero for cosine. */
+    private static float[] checked(float[] vector, CollectionSpec spec) {
+        try {
             RecordValidator.checkVector(vector, spec);
         } catch (InvalidRecordException e) {
             throw RecordErrors.of(e, "search request");

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +55,18 @@ public final class QueryMetrics {
     private final Counter coalesced;
     private final Counter partial;
     private final Counter circuitRejected;
+
+    /**
+     * The timers by their tags, so a request records into its timer without building and looking up
+     * a meter id each time. Endpoints are route patterns and methods a fixed set, so both stay
+     * small.
+     */
+    private final Map<RequestKey, Timer> requestTimers = new ConcurrentHashMap<>();
+
+    private final Map<String, Timer> rpcTimers = new ConcurrentHashMap<>();
+
+    private record RequestKey(String endpoint, String method, int status) {}
+
     private final ConcurrentMap<String, AtomicInteger> circuitOpen = new ConcurrentHashMap<>();
 
     public QueryMetrics() {
@@ -89,23 +102,37 @@ public final class QueryMetrics {
 
     /** One HTTP request answered with {@code status} after {@code nanos}. */
     public void request(String endpoint, String method, int status, long nanos) {
-        Timer.builder("quiver.http.requests")
-                .description("HTTP requests by endpoint, method and status")
-                .tags("endpoint", endpoint, "method", method, "status", Integer.toString(status))
-                .publishPercentileHistogram()
-                .maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry)
+        requestTimers
+                .computeIfAbsent(
+                        new RequestKey(endpoint, method, status),
+                        key ->
+                                Timer.builder("quiver.http.requests")
+                                        .description("HTTP requests by endpoint, method and status")
+                                        .tags(
+                                                "endpoint",
+                                                key.endpoint(),
+                                                "method",
+                                                key.method(),
+                                                "status",
+                                                Integer.toString(key.status()))
+                                        .publishPercentileHistogram()
+                                        .maximumExpectedValue(Duration.ofSeconds(60))
+                                        .register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** One shard RPC of {@code type} that ended with {@code outcome} after {@code nanos}. */
     public void shardRpc(String type, String outcome, long nanos) {
-        Timer.builder("quiver.shard.rpc")
-                .description("Shard RPCs by type and outcome")
-                .tags("type", type, "outcome", outcome)
-                .publishPercentileHistogram()
-                .maximumExpectedValue(Duration.ofSeconds(60))
-                .register(registry)
+        rpcTimers
+                .computeIfAbsent(
+                        type + '\n' + outcome,
+                        key ->
+                                Timer.builder("quiver.shard.rpc")
+                                        .description("Shard RPCs by type and outcome")
+                                        .tags("type", type, "outcome", outcome)
+                                        .publishPercentileHistogram()
+                                        .maximumExpectedValue(Duration.ofSeconds(60))
+                                        .register(registry))
                 .record(nanos, TimeUnit.NANOSECONDS);
     }
 

@@ -6,11 +6,13 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.quiver.query.routing.ShardEndpoint;
 import io.quiver.schemas.rpc.CountRequest;
@@ -39,6 +41,12 @@ import java.util.function.Consumer;
  * <p>Connections open lazily on first use and are replaced when they close, so a shard server that
  * restarts on the same address is picked up again without a directory change. Nothing here blocks:
  * connects, writes and timeouts are callbacks on the given event loop group.
+ *
+ * <p>A call made on one of the group's event loops (an HTTP search parsed on its connection's loop)
+ * goes over a connection of that same loop, one per loop and shard server, opened on first use: the
+ * request is written and its answer read and handed back on the thread that asked, with no hand-off
+ * between threads on the way out or back. Calls from other threads share the round-robin pool of
+ * {@code connectionsPerEndpoint} connections.
  */
 public final class NettyShardClient implements ShardClient {
 
@@ -48,6 +56,7 @@ public final class NettyShardClient implements ShardClient {
     private static final int CONNECT_TIMEOUT_MS = 2_000;
 
     private final Bootstrap bootstrap;
+    private final EventLoopGroup group;
     private final int connectionsPerEndpoint;
     private final Map<ShardEndpoint, Pool> pools = new ConcurrentHashMap<>();
     private final AtomicLong requestIds = new AtomicLong();
@@ -63,6 +72,7 @@ public final class NettyShardClient implements ShardClient {
                     "connections per shard server must be >= 1, got " + connectionsPerEndpoint);
         }
         this.connectionsPerEndpoint = connectionsPerEndpoint;
+        this.group = group;
         this.bootstrap =
                 new Bootstrap()
                         .group(group)
@@ -226,12 +236,27 @@ public final class NettyShardClient implements ShardClient {
         pools.clear();
     }
 
-    /** The connections to one shard server, used round robin. */
+    /** The group's event loop the calling thread runs, or null when it runs none of them. */
+    private EventLoop callerLoop() {
+        for (EventExecutor e : group) {
+            if (e.inEventLoop()) {
+                return e instanceof EventLoop loop ? loop : null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The connections to one shard server: one per event loop for calls made on that loop, and a
+     * round-robin pool for the rest.
+     */
     private final class Pool {
 
         private final ShardEndpoint endpoint;
         private final AtomicInteger next = new AtomicInteger();
         private final CompletableFuture<Channel>[] slots;
+        private final Map<EventLoop, CompletableFuture<Channel>> perLoop =
+                new ConcurrentHashMap<>();
 
         @SuppressWarnings("unchecked")
         Pool(ShardEndpoint endpoint) {
@@ -240,25 +265,41 @@ public final class NettyShardClient implements ShardClient {
         }
 
         CompletableFuture<Channel> channel() {
+            EventLoop loop = callerLoop();
+            if (loop != null) {
+                CompletableFuture<Channel> own = perLoop.get(loop);
+                if (own != null && usable(own)) {
+                    return own;
+                }
+                // Only this loop's thread touches its entry, so no lock is needed.
+                own = connect(loop);
+                perLoop.put(loop, own);
+                return own;
+            }
             int i = Math.floorMod(next.getAndIncrement(), slots.length);
             synchronized (this) {
                 CompletableFuture<Channel> slot = slots[i];
-                if (slot == null
-                        || (slot.isDone()
-                                && (slot.isCompletedExceptionally() || !slot.join().isActive()))) {
-                    slot = connect();
+                if (slot == null || !usable(slot)) {
+                    slot = connect(null);
                     slots[i] = slot;
                 }
                 return slot;
             }
         }
 
-        private CompletableFuture<Channel> connect() {
+        /** Connecting, or connected and open. */
+        private boolean usable(CompletableFuture<Channel> slot) {
+            return !slot.isDone() || (!slot.isCompletedExceptionally() && slot.join().isActive());
+        }
+
+        /**
+         * @param loop the event loop the connection must run on, or null for any of the group's
+         */
+        private CompletableFuture<Channel> connect(EventLoop loop) {
             CompletableFuture<Channel> f = new CompletableFuture<>();
             String name = endpoint.toString();
             ChannelFuture cf =
-                    bootstrap
-                            .clone()
+                    (loop == null ? bootstrap.clone() : bootstrap.clone(loop))
                             .handler(
                                     new ChannelInitializer<SocketChannel>() {
                                         @Override
@@ -296,6 +337,7 @@ public final class NettyShardClient implements ShardClient {
                     slot.thenAccept(Channel::close);
                 }
             }
+            perLoop.values().forEach(slot -> slot.thenAccept(Channel::close));
         }
     }
 }
