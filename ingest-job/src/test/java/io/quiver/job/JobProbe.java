@@ -161,8 +161,9 @@ final class JobProbe implements AutoCloseable {
 
     /**
      * One RPC per shard server with all its shards, merged highest score first: right for cosine
-     * and dot, but shards send l2 distances as they are, so l2 callers get the worst first. Fails when any shard
-     * does not answer OK. The session token ({@code partitions}, {@code offsets}) may be empty.
+     * and dot, but shards send l2 distances as they are, so l2 callers get the worst first. Fails
+     * when any shard does not answer OK. The session token ({@code partitions}, {@code offsets})
+     * may be empty.
      *
      * @param ef candidates per shard, or 0 for the collection's default
      */
