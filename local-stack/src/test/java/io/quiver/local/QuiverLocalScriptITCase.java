@@ -130,8 +130,59 @@ class QuiverLocalScriptITCase {
         assertThat(httpStatus(ports.http, "/collections/" + KEPT)).isEqualTo(200);
         assertThat(httpStatus(ports.http, "/collections/docs")).isEqualTo(200);
         awaitAllFound(ports.http, KEPT, kept);
+        awaitCheckpointWithoutFailures(ports.flink);
         stopScript(ports);
         passed = true;
+    }
+
+    /**
+     * Waits for the running job's first completed checkpoint and checks that the job has failed
+     * nowhere: a restore mode the state backend cannot serve fails the first checkpoint after a
+     * restore and restarts the job, after its searches already answered.
+     */
+    private void awaitCheckpointWithoutFailures(int flinkPort) {
+        await("a completed checkpoint of the resumed job")
+                .atMost(STEP_DEADLINE)
+                .pollInterval(Duration.ofMillis(500))
+                .untilAsserted(
+                        () -> {
+                            assertAlive();
+                            JsonNode jobs = flinkGet(flinkPort, "/jobs/overview").path("jobs");
+                            String jobId = null;
+                            for (JsonNode job : jobs) {
+                                if ("RUNNING".equals(job.path("state").asText())) {
+                                    jobId = job.path("jid").asText();
+                                }
+                            }
+                            assertThat(jobId).as("a running job: %s", jobs).isNotNull();
+                            JsonNode exceptions =
+                                    flinkGet(flinkPort, "/jobs/" + jobId + "/exceptions")
+                                            .path("exceptionHistory")
+                                            .path("entries");
+                            assertThat(exceptions.size())
+                                    .as("job failures: %s", exceptions)
+                                    .isZero();
+                            JsonNode counts =
+                                    flinkGet(flinkPort, "/jobs/" + jobId + "/checkpoints")
+                                            .path("counts");
+                            assertThat(counts.path("failed").asLong())
+                                    .as("failed checkpoints: %s", counts)
+                                    .isZero();
+                            assertThat(counts.path("completed").asLong())
+                                    .as("completed checkpoints: %s", counts)
+                                    .isPositive();
+                        });
+    }
+
+    private JsonNode flinkGet(int port, String path) throws Exception {
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(5))
+                        .GET()
+                        .build();
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
     }
 
     /** Starts the script on {@code ports} and waits until the query server and Flink answer. */
