@@ -141,7 +141,11 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private void startOnce() {
         port = requestedPort != 0 ? requestedPort : freePort();
-        controllerPort = requestedControllerPort != 0 ? requestedControllerPort : freePort();
+        controllerPort = requestedControllerPort;
+        while (controllerPort == 0 || controllerPort == port) {
+            // The broker's port is not bound until Kafka starts, so the system may offer it again.
+            controllerPort = freePort();
+        }
         try {
             if (dataDir == null) {
                 dataDir =
