@@ -2,13 +2,11 @@ package io.quiver.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
+import io.quiver.local.BenchScripts.Run;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,8 +22,8 @@ class Bm25BenchScriptITCase {
     @Test
     void printsItsHelp() throws Exception {
         Run run = script("--help");
-        assertThat(run.exit).as(run.output).isZero();
-        assertThat(run.output).contains("--points", "--shards", "--rounds", "--out");
+        assertThat(run.exit()).as(run.output()).isZero();
+        assertThat(run.output()).contains("--points", "--shards", "--rounds", "--out");
     }
 
     @Test
@@ -43,7 +41,7 @@ class Bm25BenchScriptITCase {
                         "20",
                         "--out",
                         out.toString());
-        assertThat(run.exit).as(run.output).isZero();
+        assertThat(run.exit()).as(run.output()).isZero();
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertThat(csv.get(0)).isEqualTo("mode,requests,errors,p50_ms,p90_ms,p99_ms,mean_ms");
         assertThat(csv.subList(1, csv.size()))
@@ -59,48 +57,10 @@ class Bm25BenchScriptITCase {
                 .contains("TERM_STATS / SEARCH RPC latency")
                 .contains("candidate-set IDF (statistics missing): 0");
         assertThat(Files.size(out.resolve("latency.png"))).isPositive();
-        assertThat(run.output).contains("bm25-bench: 100%");
+        assertThat(run.output()).contains("bm25-bench: 100%");
     }
-
-    private record Run(int exit, String output) {}
 
     private Run script(String... args) throws IOException, InterruptedException {
-        Path root = repositoryRoot();
-        Path log = tmp.resolve("script-" + System.nanoTime() + ".log");
-        String[] command = new String[args.length + 2];
-        command[0] = "bash";
-        command[1] = root.resolve("scripts/bench/bm25").toString();
-        System.arraycopy(args, 0, command, 2, args.length);
-        ProcessBuilder builder =
-                new ProcessBuilder(command)
-                        .directory(root.toFile())
-                        .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        builder.environment().put("QUIVER_CLASSPATH", testClasspath());
-        builder.environment().put("QUIVER_BENCH_HEAP", "512m");
-        Process p = builder.start();
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(
-                    "the script did not finish:\n" + Files.readString(log, StandardCharsets.UTF_8));
-        }
-        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-    }
-
-    private static String testClasspath() {
-        // Failsafe may launch through a manifest-only jar; this property holds the real classpath.
-        String cp = System.getProperty("surefire.test.class.path");
-        return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
-    }
-
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("scripts/bench/bm25"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException(
-                "no scripts/bench/bm25 above " + Path.of("").toAbsolutePath());
+        return BenchScripts.run(tmp, "bm25", args);
     }
 }

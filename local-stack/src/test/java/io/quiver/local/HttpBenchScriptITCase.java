@@ -2,13 +2,11 @@ package io.quiver.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
+import io.quiver.local.BenchScripts.Run;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,8 +23,8 @@ class HttpBenchScriptITCase {
     @Test
     void printsItsHelp() throws Exception {
         Run run = script("--help");
-        assertThat(run.exit).as(run.output).isZero();
-        assertThat(run.output)
+        assertThat(run.exit()).as(run.output()).isZero();
+        assertThat(run.output())
                 .contains(
                         "--base",
                         "--generate",
@@ -64,7 +62,7 @@ class HttpBenchScriptITCase {
                         "2",
                         "--out",
                         out.toString());
-        assertThat(run.exit).as(run.output).isZero();
+        assertThat(run.exit()).as(run.output()).isZero();
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertThat(csv.get(0)).startsWith("run,path,load,concurrency,target_rate,requests,errors");
         assertThat(csv.subList(1, csv.size()))
@@ -78,7 +76,7 @@ class HttpBenchScriptITCase {
                 .contains("HTTP / in-process throughput")
                 .contains("recall@10 in-process");
         assertThat(Files.size(out.resolve("latency.png"))).isPositive();
-        assertThat(run.output).contains("http-bench: run 1/1", "wrk -t 1 -c 2");
+        assertThat(run.output()).contains("http-bench: run 1/1", "wrk -t 1 -c 2");
         assertThat(Files.readString(out.resolve("summary.txt")))
                 .contains("2 shards", "CPU per request");
     }
@@ -106,52 +104,14 @@ class HttpBenchScriptITCase {
                         "2",
                         "--out",
                         out.toString());
-        assertThat(run.exit).as(run.output).isZero();
+        assertThat(run.exit()).as(run.output()).isZero();
         assertThat(Files.readAllLines(out.resolve("results.csv")).subList(1, 5))
                 .anySatisfy(r -> assertThat(r).startsWith("1,http,closed,2,"))
                 .allSatisfy(r -> assertThat(r.split(",")[6]).isEqualTo("0"));
-        assertThat(run.output).doesNotContain("wrk -t");
+        assertThat(run.output()).doesNotContain("wrk -t");
     }
-
-    private record Run(int exit, String output) {}
 
     private Run script(String... args) throws IOException, InterruptedException {
-        Path root = repositoryRoot();
-        Path log = tmp.resolve("script-" + System.nanoTime() + ".log");
-        String[] command = new String[args.length + 2];
-        command[0] = "bash";
-        command[1] = root.resolve("scripts/bench/http").toString();
-        System.arraycopy(args, 0, command, 2, args.length);
-        ProcessBuilder builder =
-                new ProcessBuilder(command)
-                        .directory(root.toFile())
-                        .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
-                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        builder.environment().put("QUIVER_CLASSPATH", testClasspath());
-        builder.environment().put("QUIVER_BENCH_HEAP", "512m");
-        Process p = builder.start();
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(
-                    "the script did not finish:\n" + Files.readString(log, StandardCharsets.UTF_8));
-        }
-        return new Run(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
-    }
-
-    private static String testClasspath() {
-        // Failsafe may launch through a manifest-only jar; this property holds the real classpath.
-        String cp = System.getProperty("surefire.test.class.path");
-        return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
-    }
-
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("scripts/bench/http"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException(
-                "no scripts/bench/http above " + Path.of("").toAbsolutePath());
+        return BenchScripts.run(tmp, "http", args);
     }
 }
