@@ -55,6 +55,8 @@ final class UpsertBatch {
     }
 
     private final int threads;
+    private final int minParallelPoints;
+    private int pointCount;
     private final List<LiveShard> shards = new ArrayList<>();
     private final List<ShardOp> ops = new ArrayList<>();
     private final Map<LiveCollection, Points> points = new IdentityHashMap<>();
@@ -62,8 +64,9 @@ final class UpsertBatch {
     private long[] timestamps = new long[64];
     private ExecutorService executor;
 
-    UpsertBatch(int threads) {
+    UpsertBatch(int threads, int minParallelPoints) {
         this.threads = threads;
+        this.minParallelPoints = minParallelPoints;
     }
 
     /**
@@ -115,12 +118,13 @@ final class UpsertBatch {
             order.add(p);
         }
         p.add(id, vector, payload);
+        pointCount++;
     }
 
     /** Applies every queued point to its collection and returns when all are searchable. */
     void applyPoints() throws Exception {
         try {
-            if (order.size() <= 1 || threads <= 1) {
+            if (order.size() <= 1 || threads <= 1 || pointCount < minParallelPoints) {
                 for (Points p : order) {
                     p.apply();
                 }
@@ -160,6 +164,7 @@ final class UpsertBatch {
         } finally {
             points.clear();
             order.clear();
+            pointCount = 0;
         }
     }
 
