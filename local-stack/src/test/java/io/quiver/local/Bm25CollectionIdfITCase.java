@@ -22,9 +22,6 @@ import io.quiver.shard.LiveCollection;
 import io.quiver.shard.LiveShard;
 import io.quiver.shard.ShardServer;
 import io.quiver.testkit.EmbeddedKafka;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -69,8 +66,6 @@ class Bm25CollectionIdfITCase {
         "window", "water", "small", "open", "morning", "hill"
     };
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private static EmbeddedKafka kafka;
     private static ShardServer shardServer;
@@ -378,15 +373,6 @@ class Bm25CollectionIdfITCase {
 
     private static HttpResponse<String> send(String method, String path, String body)
             throws Exception {
-        HttpRequest request =
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                        .timeout(Duration.ofSeconds(30))
-                        .method(
-                                method,
-                                body == null
-                                        ? HttpRequest.BodyPublishers.noBody()
-                                        : HttpRequest.BodyPublishers.ofString(body))
-                        .build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        return TestStack.send(server.port(), method, path, body);
     }
 }
