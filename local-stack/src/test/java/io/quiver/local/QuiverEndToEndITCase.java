@@ -20,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -342,11 +341,7 @@ class QuiverEndToEndITCase {
     }
 
     private static float[] randomVector(Random random) {
-        float[] v = new float[DIM];
-        for (int i = 0; i < DIM; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
+        return TestStack.gaussian(random, DIM);
     }
 
     private static float[] nanVector() {
@@ -356,16 +351,7 @@ class QuiverEndToEndITCase {
     }
 
     private static List<String> bruteForce(Map<String, float[]> points, float[] query, int k) {
-        List<Map.Entry<String, float[]>> all = new ArrayList<>(points.entrySet());
-        all.sort(
-                Comparator.<Map.Entry<String, float[]>>comparingDouble(
-                                e -> -cosine(e.getValue(), query))
-                        .thenComparing(Map.Entry::getKey));
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < k && i < all.size(); i++) {
-            out.add(all.get(i).getKey());
-        }
-        return out;
+        return TestStack.bruteForce(points, query, k, (a, b) -> -cosine(a, b));
     }
 
     private static float cosine(float[] a, float[] b) {

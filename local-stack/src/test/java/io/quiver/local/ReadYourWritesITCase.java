@@ -15,7 +15,6 @@ import io.quiver.schemas.Topics;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -221,24 +220,11 @@ class ReadYourWritesITCase {
     }
 
     private static float[] randomVector(Random random) {
-        float[] v = new float[DIM];
-        for (int i = 0; i < DIM; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
+        return TestStack.gaussian(random, DIM);
     }
 
     private static List<String> bruteForce(Map<String, float[]> points, float[] query, int k) {
-        List<Map.Entry<String, float[]>> all = new ArrayList<>(points.entrySet());
-        all.sort(
-                Comparator.<Map.Entry<String, float[]>>comparingDouble(
-                                e -> squareDistance(e.getValue(), query))
-                        .thenComparing(Map.Entry::getKey));
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < k && i < all.size(); i++) {
-            out.add(all.get(i).getKey());
-        }
-        return out;
+        return TestStack.bruteForce(points, query, k, ReadYourWritesITCase::squareDistance);
     }
 
     private static double squareDistance(float[] a, float[] b) {

@@ -17,8 +17,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.function.ToDoubleBiFunction;
 import org.apache.flink.core.execution.JobClient;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -158,6 +161,36 @@ final class TestStack implements BeforeAllCallback, AfterAllCallback {
         JsonNode hits = answer.isArray() ? answer : answer.get("result");
         hits.forEach(h -> ids.add(h.get("id").asText()));
         return ids;
+    }
+
+    /**
+     * The ids of the {@code k} points nearest {@code query} by {@code distance} (lower is nearer),
+     * ties by id: the exact answer searches are checked against.
+     */
+    static List<String> bruteForce(
+            Map<String, float[]> points,
+            float[] query,
+            int k,
+            ToDoubleBiFunction<float[], float[]> distance) {
+        List<Map.Entry<String, float[]>> all = new ArrayList<>(points.entrySet());
+        all.sort(
+                Comparator.<Map.Entry<String, float[]>>comparingDouble(
+                                e -> distance.applyAsDouble(e.getValue(), query))
+                        .thenComparing(Map.Entry::getKey));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < k && i < all.size(); i++) {
+            out.add(all.get(i).getKey());
+        }
+        return out;
+    }
+
+    /** A vector of {@code dim} standard Gaussian components. */
+    static float[] gaussian(Random random, int dim) {
+        float[] v = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
     }
 
     /** Sets {@code node}'s field "vector" to {@code v}. */
