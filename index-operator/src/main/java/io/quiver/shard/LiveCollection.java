@@ -5,6 +5,8 @@ import io.quiver.index.SearchHits;
 import io.quiver.index.VectorIndex;
 import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.index.hnsw.Storage;
+import io.quiver.schemas.avro.CollectionSpec;
+import io.quiver.schemas.avro.RerankPolicy;
 import io.quiver.schemas.collection.CollectionSpecs;
 import io.quiver.schemas.text.PayloadText;
 import java.util.Comparator;
@@ -34,11 +36,16 @@ import java.util.function.Predicate;
  * searches run: a search reads the index once and finishes on the graph it started with; dimension
  * and metric never change across a swap.
  *
- * <p>It also keeps the BM25 {@link TermStatistics} of the payload text field its spec's {@code
- * rerank_policy.text_field} names (default {@value PayloadText#DEFAULT_FIELD}), updated with every
- * write and rebuilt from the payloads when a spec names another field.
+ * <p>When its spec's {@code rerank_policy.method} is {@code bm25} it also keeps the BM25 {@link
+ * TermStatistics} of the payload text field the policy names (default {@value
+ * PayloadText#DEFAULT_FIELD}), updated with every write. Any other collection keeps none, so its
+ * writes never parse a payload for text. A spec that turns bm25 on, or names another field, builds
+ * the table from the payloads held here (the points a restore put back, plus every write since);
+ * one that turns it off drops the table.
  */
 public final class LiveCollection {
+
+    private static final String BM25 = "bm25";
 
     /** What is kept per live point besides the index. */
     private record Point(float[] vector, byte[] payload) {}
@@ -66,7 +73,8 @@ public final class LiveCollection {
             String name, byte[] spec, int defaultEf, VectorIndex index, int maxTerms) {
         this.name = name;
         this.maxTerms = maxTerms;
-        this.termStats = new TermStatistics(textField(name, spec), maxTerms);
+        String field = bm25Field(name, spec);
+        this.termStats = field == null ? null : new TermStatistics(field, maxTerms);
         this.spec = spec;
         this.defaultEf = defaultEf;
         this.index = index;
@@ -101,25 +109,39 @@ public final class LiveCollection {
     public void setSpec(byte[] spec, int defaultEf) {
         this.spec = spec;
         this.defaultEf = defaultEf;
-        followTextField(spec);
+        followRerankPolicy(spec);
     }
 
     /**
-     * The text field a spec names for BM25; {@value PayloadText#DEFAULT_FIELD} also for a spec this
-     * side cannot read (the writer refuses those before they get here; tests pass bare ones).
+     * The payload field whose term statistics a spec needs: its rerank policy's text field when the
+     * policy's method is {@code bm25}, else null (also for a spec this side cannot read: the writer
+     * refuses those before they get here).
      */
-    private static String textField(String name, byte[] spec) {
+    static String bm25Field(String name, byte[] spec) {
+        CollectionSpec parsed;
         try {
-            return PayloadText.field(CollectionSpecs.decode(name, spec));
+            parsed = CollectionSpecs.decode(name, spec);
         } catch (RuntimeException e) {
-            return PayloadText.DEFAULT_FIELD;
+            return null;
         }
+        RerankPolicy policy = parsed.getRerankPolicy();
+        return policy != null && BM25.equals(policy.getMethod()) ? PayloadText.field(parsed) : null;
     }
 
-    /** Writer only: rebuilds the term statistics from every payload when the field changed. */
-    private void followTextField(byte[] spec) {
-        String field = textField(name, spec);
-        if (field.equals(termStats.field())) {
+    /**
+     * Writer only: keeps the term statistics the spec needs. A table that starts now (bm25 turned
+     * on, or another field) is counted from the payloads held here, the same counting a restore
+     * does point by point, so it is exact at once: O(points) payload reads on the writer's thread,
+     * once per such spec change, instead of a table that stays unknown until the next restart.
+     */
+    private void followRerankPolicy(byte[] spec) {
+        String field = bm25Field(name, spec);
+        TermStatistics current = termStats;
+        if (field == null) {
+            termStats = null;
+            return;
+        }
+        if (current != null && field.equals(current.field())) {
             return;
         }
         TermStatistics rebuilt = new TermStatistics(field, maxTerms);
@@ -129,7 +151,10 @@ public final class LiveCollection {
         termStats = rebuilt;
     }
 
-    /** The BM25 statistics of the collection's text field in this shard. */
+    /**
+     * The BM25 statistics of the collection's text field in this shard, or null when its rerank
+     * policy is not bm25 (no statistics are kept then).
+     */
     public TermStatistics termStats() {
         return termStats;
     }
@@ -167,7 +192,7 @@ public final class LiveCollection {
         this.spec = spec;
         this.defaultEf = defaultEf;
         this.index = next;
-        followTextField(spec);
+        followRerankPolicy(spec);
     }
 
     /**
@@ -262,9 +287,12 @@ public final class LiveCollection {
         recount(points.put(id, new Point(vector, payload)), payload);
     }
 
-    /** Moves the term statistics from a point's previous payload (if any) to its new one. */
+    /** Moves the term statistics (if kept) from a point's previous payload to its new one. */
     private void recount(Point previous, byte[] payload) {
         TermStatistics stats = termStats;
+        if (stats == null) {
+            return;
+        }
         if (previous != null) {
             stats.remove(previous.payload());
         }
@@ -306,14 +334,16 @@ public final class LiveCollection {
     public void delete(String id) {
         index.delete(id);
         Point previous = points.remove(id);
-        if (previous != null) {
-            termStats.remove(previous.payload());
+        TermStatistics stats = termStats;
+        if (previous != null && stats != null) {
+            stats.remove(previous.payload());
         }
     }
 
     /** Heap bytes of the index plus the stored vectors and payloads and the term statistics. */
     public long ramBytesUsed() {
-        long bytes = index.ramBytesUsed() + termStats.ramBytesUsed();
+        TermStatistics stats = termStats;
+        long bytes = index.ramBytesUsed() + (stats == null ? 0 : stats.ramBytesUsed());
         for (Point p : points.values()) {
             bytes += 16 + 4L * p.vector().length + 16 + 48 + 16;
             if (p.payload() != null) {

@@ -9,6 +9,7 @@ import io.quiver.schemas.rpc.ShardResult.Status;
 import io.quiver.schemas.rpc.TermStatsRequest;
 import io.quiver.schemas.rpc.TermStatsResponse;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -74,8 +75,9 @@ final class ShardLookups {
 
     /**
      * Each shard's statistics of the request's field. A shard that counts another field (its spec
-     * names another {@code text_field} than the query server's copy) answers {@code ERROR}: the
-     * query server then falls back to candidate-set IDF rather than mixing two fields.
+     * names another {@code text_field} than the query server's copy) answers {@code ERROR}, one
+     * that counts none answers every term {@link TermStatsResponse#UNKNOWN}: either way the query
+     * server falls back to candidate-set IDF rather than mixing two fields or guessing.
      */
     TermStatsResponse termStats(TermStatsRequest request) {
         List<TermStatsResponse.Stats> out = new ArrayList<>(request.shards().length);
@@ -103,6 +105,9 @@ final class ShardLookups {
                     "collection '" + request.collection() + "' is unknown to shard " + s);
         }
         TermStatistics stats = collection.termStats();
+        if (stats == null) {
+            return unknown(s, request);
+        }
         if (!stats.field().equals(request.field())) {
             return TermStatsResponse.Stats.failed(
                     s,
@@ -121,6 +126,28 @@ final class ShardLookups {
         }
         return new TermStatsResponse.Stats(
                 s, Status.OK, "", stats.docs(), stats.totalTerms(), docFreqs);
+    }
+
+    /**
+     * The answer of a collection whose rerank policy is not bm25, so it keeps no statistics (a
+     * search asking for bm25 itself, or a spec turning bm25 on that this shard has not applied
+     * yet): every term unknown, which makes the query server use candidate-set IDF rather than
+     * counts of zero.
+     */
+    private static TermStatsResponse.Stats unknown(int s, TermStatsRequest request) {
+        long[] docFreqs = new long[request.terms().size()];
+        Arrays.fill(docFreqs, TermStatsResponse.UNKNOWN);
+        return new TermStatsResponse.Stats(
+                s,
+                Status.OK,
+                "collection '"
+                        + request.collection()
+                        + "' keeps no term statistics in shard "
+                        + s
+                        + ": its rerank_policy.method is not bm25",
+                0,
+                0,
+                docFreqs);
     }
 
     GetPointResponse get(GetPointRequest request) {

@@ -15,9 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * average length) and, per term, how many of them contain it. The query server sums these over all
  * shards, so a term's IDF is that of the whole collection.
  *
- * <p>Derived, never stored: {@link LiveCollection} feeds every upsert, replacement and delete
- * through {@link #add} and {@link #remove}, and a restore or a change of the text field rebuilds
- * the table from the points, so it is exact after every restart.
+ * <p>Derived, never stored, and kept only for a collection whose rerank policy is bm25: {@link
+ * LiveCollection} feeds every upsert, replacement and delete through {@link #add} and {@link
+ * #remove}, and a restore, a spec turning bm25 on or a change of the text field builds the table
+ * from the points, so it is exact after every restart.
  *
  * <p>Memory is bounded by {@code maxTerms} distinct terms (about 100 bytes each plus the term's
  * characters). Once a text would add a term past the bound, the table stops taking new terms for

@@ -279,7 +279,7 @@ class ShardRequestHandlerTest {
 
     @Test
     void answersTermStatisticsPerShardInTheOrderOfTheTerms() {
-        LiveCollection docs = registry.get(ShardFixtures.SHARD).collection("docs");
+        LiveCollection docs = bm25Docs();
         docs.upsert("t1", new float[] {2, 2}, text("the red fox"));
         docs.upsert("t2", new float[] {3, 3}, text("a red red hen"));
         TermStatsResponse r =
@@ -300,6 +300,7 @@ class ShardRequestHandlerTest {
 
     @Test
     void termStatisticsOfAnotherFieldOrCollectionAreRefusedPerShard() {
+        bm25Docs();
         TermStatsResponse.Stats other =
                 termStats("docs", new int[] {ShardFixtures.SHARD}, "body", List.of("fox"))
                         .shards()
@@ -312,6 +313,40 @@ class ShardRequestHandlerTest {
                                 .get(0)
                                 .status())
                 .isEqualTo(Status.UNKNOWN_COLLECTION);
+    }
+
+    @Test
+    void aCollectionWhosePolicyIsNotBm25AnswersEveryTermUnknown() {
+        LiveCollection docs = registry.get(ShardFixtures.SHARD).collection("docs");
+        docs.upsert("t1", new float[] {2, 2}, text("the red fox"));
+        TermStatsResponse.Stats none =
+                termStats("docs", new int[] {ShardFixtures.SHARD}, "text", List.of("fox", "owl"))
+                        .shards()
+                        .get(0);
+        assertThat(none.status()).isEqualTo(Status.OK);
+        assertThat(none.docFreqs())
+                .containsExactly(TermStatsResponse.UNKNOWN, TermStatsResponse.UNKNOWN);
+        assertThat(none.message()).contains("keeps no term statistics");
+
+        bm25Docs();
+        TermStatsResponse.Stats counted =
+                termStats("docs", new int[] {ShardFixtures.SHARD}, "text", List.of("fox", "owl"))
+                        .shards()
+                        .get(0);
+        assertThat(counted.docFreqs())
+                .as("counted from the points already held")
+                .containsExactly(1, 0);
+        assertThat(counted.docs()).isEqualTo(1);
+    }
+
+    /** The fixture's "docs", its spec turned to a bm25 policy on the default text field. */
+    private LiveCollection bm25Docs() {
+        LiveCollection docs = registry.get(ShardFixtures.SHARD).collection("docs");
+        docs.setSpec(
+                "{\"dimension\": 2, \"metric\": \"l2\", \"rerank_policy\": {\"method\": \"bm25\"}}"
+                        .getBytes(StandardCharsets.UTF_8),
+                64);
+        return docs;
     }
 
     private static byte[] text(String text) {

@@ -14,7 +14,16 @@ import org.junit.jupiter.api.Test;
 
 class TermStatisticsTest {
 
+    /** Keeps statistics of the default field, {@code text}. */
+    private static final String BM25 =
+            "{\"dimension\": 2, \"metric\": \"l2\", \"rerank_policy\": {\"method\": \"bm25\"}}";
+
     private static final String PLAIN = "{\"dimension\": 2, \"metric\": \"l2\"}";
+
+    /** Reranks, but not with bm25: no statistics either. */
+    private static final String EXACT =
+            "{\"dimension\": 2, \"metric\": \"l2\", \"rerank_policy\": {\"enabled\": true,"
+                    + " \"method\": \"exact\"}}";
 
     private static byte[] payload(String field, String text) {
         return ("{\"" + field + "\":\"" + text + "\",\"n\":1}").getBytes(StandardCharsets.UTF_8);
@@ -31,7 +40,7 @@ class TermStatisticsTest {
 
     @Test
     void upsertsReplacementsAndDeletesKeepTheCountsOfTheLivePayloads() {
-        LiveCollection docs = collection(PLAIN, 100);
+        LiveCollection docs = collection(BM25, 100);
         docs.upsert("a", new float[] {0, 0}, payload("text", "Red fox, red hen"));
         docs.upsert("b", new float[] {1, 0}, payload("text", "a brown fox"));
         docs.upsert("c", new float[] {2, 0}, payload("title", "not the text field"));
@@ -61,8 +70,8 @@ class TermStatisticsTest {
 
     @Test
     void batchedUpsertsCountLikeOneByOne() {
-        LiveCollection batched = collection(PLAIN, 100);
-        LiveCollection single = collection(PLAIN, 100);
+        LiveCollection batched = collection(BM25, 100);
+        LiveCollection single = collection(BM25, 100);
         for (LiveCollection docs : new LiveCollection[] {batched, single}) {
             docs.upsert("a", new float[] {0, 0}, payload("text", "red fox"));
         }
@@ -87,35 +96,46 @@ class TermStatisticsTest {
         assertThat(a.docFreq("red")).as("the replaced payload's terms are gone").isZero();
     }
 
-    @Test
-    void aRestoreFromTheRecordsGivesTheSameStatisticsAsTheWritesDid() {
-        SplittableRandom random = new SplittableRandom(11);
-        String[] words = {"alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"};
-        LiveCollection live = collection(PLAIN, 1000);
-        Map<String, byte[]> records = new HashMap<>();
-        for (int op = 0; op < 2000; op++) {
+    private static final String[] WORDS = {
+        "alpha", "beta", "gamma", "delta", "eps", "zeta", "eta", "theta"
+    };
+
+    /**
+     * Applies the same seeded {@code ops} upserts, replacements and deletes to every collection
+     * given (ids from 300, texts from {@link #WORDS}) and returns the live payloads by id.
+     */
+    private static Map<String, byte[]> randomWrites(
+            long seed, int ops, Map<String, byte[]> records, LiveCollection... collections) {
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int op = 0; op < ops; op++) {
             String id = "p" + random.nextInt(300);
             if (random.nextInt(5) == 0) {
-                live.delete(id);
+                for (LiveCollection c : collections) {
+                    c.delete(id);
+                }
                 records.remove(id);
                 continue;
             }
             StringBuilder text = new StringBuilder();
             for (int w = random.nextInt(6); w >= 0; w--) {
-                text.append(words[random.nextInt(words.length)]).append(' ');
+                text.append(WORDS[random.nextInt(WORDS.length)]).append(' ');
             }
             byte[] p = payload("text", text.toString());
-            live.upsert(id, new float[] {op, 0}, p);
+            for (LiveCollection c : collections) {
+                c.upsert(id, new float[] {op, 0}, p);
+            }
             records.put(id, p);
         }
-        LiveCollection restored = collection(PLAIN, 1000);
-        records.forEach((id, p) -> restored.putPoint(id, new float[] {0, 0}, p));
+        return records;
+    }
 
-        TermStatistics a = live.termStats();
-        TermStatistics b = restored.termStats();
-        assertThat(a.docs()).isEqualTo(records.size());
+    /** Asserts both hold the same statistics, every word's as counted over {@code records}. */
+    private static void assertSameCounts(
+            TermStatistics a, TermStatistics b, Map<String, byte[]> records) {
+        assertThat(a.docs()).isEqualTo(b.docs()).isEqualTo(records.size());
         assertThat(a.totalTerms()).isEqualTo(b.totalTerms());
-        for (String w : words) {
+        assertThat(a.terms()).isEqualTo(b.terms());
+        for (String w : WORDS) {
             long expected = 0;
             for (byte[] p : records.values()) {
                 // Texts sit between the field's quotes, each word followed by a space.
@@ -128,8 +148,76 @@ class TermStatisticsTest {
     }
 
     @Test
+    void aRestoreFromTheRecordsGivesTheSameStatisticsAsTheWritesDid() {
+        LiveCollection live = collection(BM25, 1000);
+        Map<String, byte[]> records = randomWrites(11, 2000, new HashMap<>(), live);
+        LiveCollection restored = collection(BM25, 1000);
+        records.forEach((id, p) -> restored.putPoint(id, new float[] {0, 0}, p));
+
+        assertSameCounts(live.termStats(), restored.termStats(), records);
+    }
+
+    @Test
+    void aCollectionWhosePolicyIsNotBm25KeepsNoTermTable() {
+        for (String spec : new String[] {PLAIN, EXACT, "{}"}) {
+            LiveCollection docs = collection(spec, 100);
+            randomWrites(5, 200, new HashMap<>(), docs);
+            docs.upsertAll(
+                    new String[] {"x", "y"},
+                    new float[][] {{0, 1}, {1, 1}},
+                    new byte[][] {payload("text", "grey owl"), payload("text", "red fox")});
+            docs.putPoint("z", new float[] {2, 2}, payload("text", "brown hen"));
+            assertThat(docs.termStats()).as(spec).isNull();
+            assertThat(docs.ramBytesUsed()).isPositive();
+        }
+    }
+
+    @Test
+    void turningBm25OnLaterCountsLikeACollectionThatHadItFromTheStart() {
+        LiveCollection later = collection(PLAIN, 1000);
+        LiveCollection fromStart = collection(BM25, 1000);
+        Map<String, byte[]> records = randomWrites(23, 1500, new HashMap<>(), later, fromStart);
+        assertThat(later.termStats()).isNull();
+
+        later.setSpec(BM25.getBytes(StandardCharsets.UTF_8), 16);
+        assertSameCounts(later.termStats(), fromStart.termStats(), records);
+
+        // The table built at the change is kept current by the writes after it.
+        randomWrites(29, 1500, records, later, fromStart);
+        assertSameCounts(later.termStats(), fromStart.termStats(), records);
+    }
+
+    @Test
+    void anIndexSwapWhoseSpecTurnsBm25OnCountsThePointsHeld() {
+        LiveCollection later = collection(PLAIN, 1000);
+        LiveCollection fromStart = collection(BM25, 1000);
+        Map<String, byte[]> records = randomWrites(31, 1000, new HashMap<>(), later, fromStart);
+
+        FlatIndex rebuilt = new FlatIndex(2, Metric.L2);
+        later.forEachPoint(rebuilt::upsert);
+        later.replaceIndex(rebuilt, BM25.getBytes(StandardCharsets.UTF_8), 16);
+        assertSameCounts(later.termStats(), fromStart.termStats(), records);
+    }
+
+    @Test
+    void turningBm25OffDropsTheTableAndOnAgainRecountsIt() {
+        LiveCollection docs = collection(BM25, 1000);
+        LiveCollection fromStart = collection(BM25, 1000);
+        Map<String, byte[]> records = randomWrites(37, 800, new HashMap<>(), docs, fromStart);
+        assertThat(docs.termStats().docs()).isPositive();
+
+        docs.setSpec(EXACT.getBytes(StandardCharsets.UTF_8), 16);
+        assertThat(docs.termStats()).isNull();
+        randomWrites(41, 800, records, docs, fromStart);
+        assertThat(docs.termStats()).as("writes while off count nothing").isNull();
+
+        docs.setSpec(BM25.getBytes(StandardCharsets.UTF_8), 16);
+        assertSameCounts(docs.termStats(), fromStart.termStats(), records);
+    }
+
+    @Test
     void aSpecNamingAnotherTextFieldRebuildsTheStatisticsFromThePayloads() {
-        LiveCollection docs = collection(PLAIN, 100);
+        LiveCollection docs = collection(BM25, 100);
         docs.upsert("a", new float[] {0, 0}, payload("body", "quokka island"));
         docs.upsert("b", new float[] {1, 0}, payload("text", "plain text"));
         assertThat(docs.termStats().docFreq("quokka")).isZero();
@@ -149,7 +237,7 @@ class TermStatisticsTest {
 
     @Test
     void pastTheTermBoundHeldTermsStayExactAndOthersAreUnknown() {
-        LiveCollection docs = collection(PLAIN, 3);
+        LiveCollection docs = collection(BM25, 3);
         docs.upsert("a", new float[] {0, 0}, payload("text", "one two"));
         docs.upsert("b", new float[] {1, 0}, payload("text", "two three"));
         TermStatistics stats = docs.termStats();

@@ -1,35 +1,26 @@
 package io.quiver.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.quiver.job.testing.FlinkTestCluster;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.routing.ShardKeys;
 import io.quiver.schemas.status.ShardStatus;
-import io.quiver.testkit.EmbeddedKafka;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A bulk load of 100k vectors from an {@code .fvecs} file into a savepoint, then the streaming job
@@ -46,31 +37,12 @@ class BulkLoadITCase {
     private static final Topics TOPICS = new Topics("bl");
     private static final ShardKeys KEYS = new ShardKeys(SHARDS, MAX_PARALLELISM);
 
-    @TempDir static Path tmp;
-
-    private static EmbeddedKafka kafka;
-    private static FlinkTestCluster cluster;
-    private static JobProbe probe;
-    private static JobClient job;
-
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = JobProbe.startBroker(TOPICS, 2);
-        cluster = FlinkTestCluster.start(tmp, 2);
-        probe = new JobProbe(cluster, KEYS, TOPICS);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        JobProbe.closeAll(probe, cluster, kafka);
-    }
+    @RegisterExtension static final JobProbe.Stack STACK = new JobProbe.Stack(TOPICS, KEYS, 2);
 
     @Test
     void aBulkLoadedSavepointStartsTheStreamingJobWithEveryPointSearchable() throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+        JobProbe probe = STACK.probe();
+        try (KafkaProducer<byte[], byte[]> producer = STACK.kafka().createProducer()) {
             probe.putCollection(
                     producer,
                     COLLECTION,
@@ -84,56 +56,26 @@ class BulkLoadITCase {
         for (int i = 0; i < BULK; i++) {
             base[i] = vector(random);
         }
-        Path file = tmp.resolve("base.fvecs");
+        Path file = STACK.dir().resolve("base.fvecs");
         writeFvecs(file, base);
 
-        // Through the command line the README shows; it runs in its own local Flink environment.
-        Path savepointDir = tmp.resolve("bulk-savepoint");
+        Path savepointDir = STACK.dir().resolve("bulk-savepoint");
         int code =
-                new CommandLine(new QuiverJob())
-                        .execute(
-                                "--bootstrap-servers",
-                                kafka.bootstrapServers(),
-                                "--topic-prefix",
-                                TOPICS.prefix(),
-                                "--shards",
-                                Integer.toString(SHARDS),
-                                "--max-parallelism",
-                                Integer.toString(MAX_PARALLELISM),
-                                "--parallelism",
-                                "2",
-                                "--bulk",
-                                "--bulk-collection",
-                                COLLECTION,
-                                "--bulk-file",
-                                file.toString(),
-                                "--bulk-savepoint",
-                                savepointDir.toString());
+                STACK.bulkLoad(
+                        savepointDir,
+                        "--bulk-collection",
+                        COLLECTION,
+                        "--bulk-file",
+                        file.toString());
         assertThat(code).isZero();
-        String savepoint = savepointDir.toUri().toString();
 
-        job =
-                cluster.submit(
-                        JobProbe.jobOptions(kafka, TOPICS, KEYS)
-                                .parallelism(2)
-                                .jobName("quiver-bulk-it")
-                                .build(),
-                        savepoint);
-        JobID id = job.getJobID();
+        JobID id = STACK.startFromBulkSavepoint(savepointDir.toUri().toString(), "quiver-bulk-it");
         Map<Integer, ShardStatus> shards = probe.awaitAllShards(id);
-        await("every graph loaded from its bulk snapshot")
-                .atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500))
-                .ignoreExceptions()
-                .until(
-                        () ->
-                                probe.indexMetricSum(id, "graphsRestoredFromSnapshot") == SHARDS
-                                        && probe.indexMetricSum(id, "graphsRebuiltAtRestore") == 0);
 
         // Streaming upserts on top: new points, and new vectors for some loaded ids.
         Map<String, float[]> streamed = new ConcurrentHashMap<>();
         Map<Integer, Long> lastOffsets = new ConcurrentHashMap<>();
-        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+        try (KafkaProducer<byte[], byte[]> producer = STACK.kafka().createProducer()) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < 1000; i++) {
                 float[] v = vector(random);
@@ -145,11 +87,7 @@ class BulkLoadITCase {
                 streamed.put(Integer.toString(i * 7), v);
                 sent.add(probe.upsert(producer, COLLECTION, Integer.toString(i * 7), v));
             }
-            producer.flush();
-            for (Future<RecordMetadata> f : sent) {
-                RecordMetadata m = f.get();
-                lastOffsets.merge(m.partition(), m.offset(), Math::max);
-            }
+            JobProbe.acknowledged(producer, sent, lastOffsets);
         }
         int[] partitions = JobProbe.partitions(lastOffsets);
         long[] offsets = JobProbe.offsets(lastOffsets);
@@ -173,7 +111,7 @@ class BulkLoadITCase {
             throws Exception {
         // k = 10 and a wide ef keep this about presence, not about the graph's recall at k = 1.
         List<JobProbe.Hit> hits =
-                probe.search(shards, COLLECTION, vector, 10, 256, partitions, offsets);
+                STACK.probe().search(shards, COLLECTION, vector, 10, 256, partitions, offsets);
         assertThat(JobProbe.ids(hits)).as("point %s", pointId).contains(pointId);
     }
 

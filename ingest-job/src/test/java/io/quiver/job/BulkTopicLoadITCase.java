@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.quiver.job.bulk.LoadedOffsets;
-import io.quiver.job.testing.FlinkTestCluster;
 import io.quiver.schemas.DeadLetterHeaders;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.routing.ShardKeys;
 import io.quiver.schemas.status.ShardStatus;
-import io.quiver.testkit.EmbeddedKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,18 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobID;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A bulk load from the upserts topic (20k upserts, replacements, deletes, bad records, two
@@ -53,12 +46,7 @@ class BulkTopicLoadITCase {
     private static final Topics TOPICS = new Topics("bt");
     private static final ShardKeys KEYS = new ShardKeys(SHARDS, MAX_PARALLELISM);
 
-    @TempDir static Path tmp;
-
-    private static EmbeddedKafka kafka;
-    private static FlinkTestCluster cluster;
-    private static JobProbe probe;
-    private static JobClient job;
+    @RegisterExtension static final JobProbe.Stack STACK = new JobProbe.Stack(TOPICS, KEYS, 2);
 
     /**
      * Live points per collection as the test wrote them, and deleted ids with their last vector.
@@ -68,27 +56,13 @@ class BulkTopicLoadITCase {
     private final Map<String, float[]> deleted = new HashMap<>();
     private final Map<Integer, Long> lastOffsets = new ConcurrentHashMap<>();
     private final Random random = new Random(73);
-
-    @BeforeAll
-    static void start() throws Exception {
-        kafka = JobProbe.startBroker(TOPICS, 2);
-        cluster = FlinkTestCluster.start(tmp, 2);
-        probe = new JobProbe(cluster, KEYS, TOPICS);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        JobProbe.closeAll(probe, cluster, kafka);
-    }
+    private final JobProbe probe = STACK.probe();
 
     @Test
     void theStreamingJobContinuesExactlyAfterATopicLoad() throws Exception {
         live.put(MAIN, new HashMap<>());
         live.put(OTHER, new HashMap<>());
-        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+        try (KafkaProducer<byte[], byte[]> producer = STACK.kafka().createProducer()) {
             probe.putCollection(
                     producer,
                     MAIN,
@@ -124,39 +98,17 @@ class BulkTopicLoadITCase {
         }
         Map<Integer, Long> loadedOffsets = new HashMap<>(lastOffsets);
 
-        Path savepointDir = tmp.resolve("topic-savepoint");
-        int code =
-                new CommandLine(new QuiverJob())
-                        .execute(
-                                "--bootstrap-servers",
-                                kafka.bootstrapServers(),
-                                "--topic-prefix",
-                                TOPICS.prefix(),
-                                "--shards",
-                                Integer.toString(SHARDS),
-                                "--max-parallelism",
-                                Integer.toString(MAX_PARALLELISM),
-                                "--parallelism",
-                                "2",
-                                "--bulk",
-                                "--bulk-topic",
-                                TOPICS.upserts(),
-                                "--bulk-savepoint",
-                                savepointDir.toString());
+        Path savepointDir = STACK.dir().resolve("topic-savepoint");
+        int code = STACK.bulkLoad(savepointDir, "--bulk-topic", TOPICS.upserts());
         assertThat(code).isZero();
         assertThat(deadLetters()).hasSize(4);
         LoadedOffsets loaded = LoadedOffsets.readFrom(savepointDir.toUri().toString());
         assertThat(loaded.topic()).isEqualTo(TOPICS.upserts());
         loadedOffsets.forEach((p, last) -> assertThat(loaded.next()).containsEntry(p, last + 1));
 
-        job =
-                cluster.submit(
-                        JobProbe.jobOptions(kafka, TOPICS, KEYS)
-                                .parallelism(2)
-                                .jobName("quiver-topic-load-it")
-                                .build(),
-                        savepointDir.toUri().toString());
-        JobID id = job.getJobID();
+        JobID id =
+                STACK.startFromBulkSavepoint(
+                        savepointDir.toUri().toString(), "quiver-topic-load-it");
         Map<Integer, ShardStatus> shards = probe.awaitAllShards(id);
         for (ShardStatus s : shards.values()) {
             Map<Integer, Long> applied = new HashMap<>();
@@ -167,18 +119,10 @@ class BulkTopicLoadITCase {
                     .as("shard %d's applied offsets", s.shard())
                     .isEqualTo(loadedOffsets);
         }
-        await("every graph loaded from its bulk snapshot")
-                .atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500))
-                .ignoreExceptions()
-                .until(
-                        () ->
-                                probe.indexMetricSum(id, "graphsRestoredFromSnapshot") == SHARDS
-                                        && probe.indexMetricSum(id, "graphsRebuiltAtRestore") == 0);
 
         int streamedUpserts = 0;
         int streamedDeletes = 0;
-        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+        try (KafkaProducer<byte[], byte[]> producer = STACK.kafka().createProducer()) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < 1_000; i++, streamedUpserts++) {
                 sent.add(upsert(producer, MAIN, "n" + i));
@@ -334,23 +278,19 @@ class BulkTopicLoadITCase {
     private void acknowledged(
             KafkaProducer<byte[], byte[]> producer, List<Future<RecordMetadata>> sent)
             throws Exception {
-        producer.flush();
-        for (Future<RecordMetadata> f : sent) {
-            RecordMetadata m = f.get();
-            lastOffsets.merge(m.partition(), m.offset(), Math::max);
-        }
+        JobProbe.acknowledged(producer, sent, lastOffsets);
     }
 
     /** Every record on the dead-letter topic now, each with a reason. */
     private static List<ConsumerRecord<byte[], byte[]>> deadLetters() throws Exception {
         Map<Integer, Long> end =
-                LoadedOffsets.endOf(TOPICS.deadLetters(), kafka.clientProperties()).next();
+                LoadedOffsets.endOf(TOPICS.deadLetters(), STACK.kafka().clientProperties()).next();
         int total = 0;
         for (long n : end.values()) {
             total += (int) n;
         }
         List<ConsumerRecord<byte[], byte[]>> all =
-                kafka.consumeAll(TOPICS.deadLetters(), total, Duration.ofSeconds(30));
+                STACK.kafka().consumeAll(TOPICS.deadLetters(), total, Duration.ofSeconds(30));
         Set<String> reasons = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r : all) {
             assertThat(r.headers().lastHeader(DeadLetterHeaders.REASON_CODE)).isNotNull();

@@ -21,6 +21,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,10 +37,15 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.queryablestate.client.QueryableStateClient;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import picocli.CommandLine;
 
 /**
  * What integration tests need to look at a running job from outside, as the query server does:
@@ -80,6 +86,132 @@ final class JobProbe implements AutoCloseable {
                 .shards(keys.numShards())
                 .maxParallelism(keys.maxParallelism())
                 .checkpointInterval(Duration.ofSeconds(2));
+    }
+
+    /**
+     * A broker with the three topics ({@code partitions} upsert partitions), a Flink test cluster
+     * of two slots and a probe on them, for one test class: register it with {@code
+     * RegisterExtension} in a static field. It starts before the class's first test and stops after
+     * its last, cancelling the job it started; files go under a fresh directory ({@link #dir}),
+     * deleted at the end.
+     */
+    static final class Stack implements BeforeAllCallback, AfterAllCallback {
+
+        private final Topics topics;
+        private final ShardKeys keys;
+        private final int partitions;
+        private EmbeddedKafka kafka;
+        private FlinkTestCluster cluster;
+        private JobProbe probe;
+        private JobClient job;
+
+        Stack(Topics topics, ShardKeys keys, int partitions) {
+            this.topics = topics;
+            this.keys = keys;
+            this.partitions = partitions;
+        }
+
+        @Override
+        public void beforeAll(ExtensionContext context) throws Exception {
+            kafka = startBroker(topics, partitions);
+            cluster = FlinkTestCluster.startInTempDir(topics.prefix(), 2);
+            probe = new JobProbe(cluster, keys, topics);
+        }
+
+        @Override
+        public void afterAll(ExtensionContext context) throws Exception {
+            try {
+                if (job != null) {
+                    job.cancel().get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                closeAll(probe, cluster, kafka);
+            }
+        }
+
+        EmbeddedKafka kafka() {
+            return kafka;
+        }
+
+        JobProbe probe() {
+            return probe;
+        }
+
+        /** The class's own directory, for its input files and savepoints. */
+        Path dir() {
+            return cluster.dir();
+        }
+
+        /**
+         * Runs a bulk load into {@code savepointDir} through the command line the README shows (in
+         * its own local Flink environment, parallelism 2) and returns its exit code; {@code source}
+         * names what is loaded ({@code --bulk-file}, {@code --bulk-topic}, ...).
+         */
+        int bulkLoad(Path savepointDir, String... source) {
+            List<String> args =
+                    new ArrayList<>(
+                            List.of(
+                                    "--bootstrap-servers",
+                                    kafka.bootstrapServers(),
+                                    "--topic-prefix",
+                                    topics.prefix(),
+                                    "--shards",
+                                    Integer.toString(keys.numShards()),
+                                    "--max-parallelism",
+                                    Integer.toString(keys.maxParallelism()),
+                                    "--parallelism",
+                                    "2",
+                                    "--bulk"));
+            args.addAll(List.of(source));
+            args.add("--bulk-savepoint");
+            args.add(savepointDir.toString());
+            return new CommandLine(new QuiverJob()).execute(args.toArray(new String[0]));
+        }
+
+        /**
+         * Starts the streaming job (parallelism 2) from a bulk load's {@code savepoint} and waits
+         * until every shard is ready with its graph loaded from the snapshot there, none rebuilt;
+         * the job runs until the class ends.
+         */
+        JobID startFromBulkSavepoint(String savepoint, String jobName) throws Exception {
+            job =
+                    cluster.submit(
+                            jobOptions(kafka, topics, keys).parallelism(2).jobName(jobName).build(),
+                            savepoint);
+            JobID id = job.getJobID();
+            probe.awaitAllShards(id);
+            probe.awaitGraphsRestoredFromSnapshots(id);
+            return id;
+        }
+    }
+
+    /** Polls until every shard's graph was loaded from a snapshot at restore and none rebuilt. */
+    void awaitGraphsRestoredFromSnapshots(JobID job) {
+        await("every graph loaded from its bulk snapshot")
+                .atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .until(
+                        () ->
+                                indexMetricSum(job, "graphsRestoredFromSnapshot")
+                                                == keys.numShards()
+                                        && indexMetricSum(job, "graphsRebuiltAtRestore") == 0);
+    }
+
+    /**
+     * Flushes {@code producer}, waits for every send in {@code sent} and raises {@code lastOffsets}
+     * to the highest acknowledged offset per partition.
+     */
+    static void acknowledged(
+            KafkaProducer<byte[], byte[]> producer,
+            List<Future<RecordMetadata>> sent,
+            Map<Integer, Long> lastOffsets)
+            throws Exception {
+        producer.flush();
+        for (Future<RecordMetadata> f : sent) {
+            RecordMetadata m = f.get();
+            lastOffsets.merge(m.partition(), m.offset(), Math::max);
+        }
     }
 
     /** Closes what was started, in order, skipping what was not. */

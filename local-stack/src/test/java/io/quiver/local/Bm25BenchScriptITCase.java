@@ -55,7 +55,16 @@ class Bm25BenchScriptITCase {
                 .contains("bm25 HTTP / plain HTTP latency")
                 .contains("bm25 HTTP / same fan-out without rerank")
                 .contains("TERM_STATS / SEARCH RPC latency")
-                .contains("candidate-set IDF (statistics missing): 0");
+                .contains("candidate-set IDF (statistics missing): 0")
+                .contains("write path, upsert with bm25 policy / without, hnsw index: ")
+                .contains("turning bm25 on for 400 points: ");
+        List<String> writes = Files.readAllLines(out.resolve("write-path.csv"));
+        assertThat(writes).hasSize(5);
+        assertThat(writes.get(0)).isEqualTo("index,rerank_policy,upserts,us_per_upsert");
+        assertThat(writes.get(1)).startsWith("hnsw,none,400,");
+        assertThat(writes.get(2)).startsWith("hnsw,bm25,400,");
+        assertThat(writes.get(3)).startsWith("flat,none,400,");
+        assertThat(writes.get(4)).startsWith("flat,bm25,400,");
         assertThat(Files.size(out.resolve("latency.png"))).isPositive();
         assertThat(run.output()).contains("bm25-bench: 100%");
     }

@@ -22,9 +22,6 @@ import io.quiver.shard.LiveCollection;
 import io.quiver.shard.LiveShard;
 import io.quiver.shard.ShardServer;
 import io.quiver.testkit.EmbeddedKafka;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -36,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,13 +57,15 @@ class Bm25CollectionIdfITCase {
     private static final String SPEC =
             "{\"dimension\": 2, \"metric\": \"l2\", \"rerank_policy\": {\"method\": \"bm25\","
                     + " \"text_field\": \"body\", \"timeout_ms\": 5000}}";
+
+    /** No rerank policy: its shards keep no term statistics. */
+    private static final String PLAIN = "{\"dimension\": 2, \"metric\": \"l2\"}";
+
     private static final String[] WORDS = {
         "stone", "road", "field", "green", "river", "light", "house", "bread", "north", "quiet",
         "window", "water", "small", "open", "morning", "hill"
     };
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private static EmbeddedKafka kafka;
     private static ShardServer shardServer;
@@ -89,8 +90,9 @@ class Bm25CollectionIdfITCase {
             LIVE[s].setReady(true);
             shardServer.registry().register(LIVE[s]);
         }
-        seed("docs");
-        seed("edits");
+        seed("docs", SPEC);
+        seed("edits", SPEC);
+        seed("late", PLAIN);
         ShardEndpoint endpoint = new ShardEndpoint(shardServer.host(), shardServer.port());
         Map<Integer, ShardEndpoint> endpoints = new HashMap<>();
         for (int s = 0; s < SHARDS; s++) {
@@ -114,6 +116,7 @@ class Bm25CollectionIdfITCase {
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(200))
                 .until(() -> send("PUT", "/collections/docs", SPEC).statusCode() == 200);
+        assertThat(send("PUT", "/collections/late", PLAIN).statusCode()).isEqualTo(200);
     }
 
     /**
@@ -121,14 +124,14 @@ class Bm25CollectionIdfITCase {
      * terms long. Far points f0–f1989 at (1000 + j, 0): four seeded words, "sunset" in three of
      * four, some without a body (a title only) or with a body that holds no term.
      */
-    private static void seed(String name) {
+    private static void seed(String name, String spec) {
         Map<String, String> texts = new LinkedHashMap<>();
         LiveCollection[] parts = new LiveCollection[SHARDS];
         for (int s = 0; s < SHARDS; s++) {
             parts[s] =
                     new LiveCollection(
                             name,
-                            SPEC.getBytes(StandardCharsets.UTF_8),
+                            spec.getBytes(StandardCharsets.UTF_8),
                             16,
                             new FlatIndex(2, Metric.L2));
             LIVE[s].putCollection(parts[s]);
@@ -270,6 +273,41 @@ class Bm25CollectionIdfITCase {
         assertThat(search().has("rerank_reason")).isFalse();
     }
 
+    @Test
+    void aSpecTurningBm25OnGivesTheCollectionsIdfOnceTheShardsApplyIt() throws Exception {
+        String perRequest = ", \"method\": \"bm25\"";
+        JsonNode before = search("late", perRequest);
+        assertThat(before.get("reranked").asBoolean()).isTrue();
+        assertThat(before.get("rerank_reason").asText())
+                .as("no bm25 policy: the shards keep no statistics")
+                .isEqualTo("candidate_idf");
+
+        // The query server reads the new spec from the topic before the shards apply it.
+        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+            producer.send(
+                            new ProducerRecord<>(
+                                    new Topics("bm25").collections(),
+                                    "late".getBytes(StandardCharsets.UTF_8),
+                                    SPEC.getBytes(StandardCharsets.UTF_8)))
+                    .get();
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> send("GET", "/collections/late", null).body().contains("\"bm25\""));
+        assertThat(search("late", "").get("rerank_reason").asText()).isEqualTo("candidate_idf");
+        assertThat(termStats.fetch("late", "body", terms(), 5_000).join().complete()).isFalse();
+
+        // As the index operator applies a spec change that keeps the index.
+        for (LiveShard shard : LIVE) {
+            shard.collection("late").setSpec(SPEC.getBytes(StandardCharsets.UTF_8), 16);
+        }
+        assertMatchesCorpus(
+                termStats.fetch("late", "body", terms(), 5_000).join(), "late", terms());
+        JsonNode after = search("late", "");
+        assertThat(after.has("rerank_reason")).as(after.toString()).isFalse();
+        assertThat(ids(after).subList(0, 6)).containsExactly("c2", "c3", "c4", "c5", "c6", "c7");
+    }
+
     /** The query's terms, a few common ones and one no point holds. */
     private static List<String> terms() {
         return List.of("quokka", "sunset", "stone", "road", "river", "hill", "absent");
@@ -301,11 +339,19 @@ class Bm25CollectionIdfITCase {
     }
 
     private static JsonNode search() throws Exception {
+        return search("docs", "");
+    }
+
+    /** The search of every test here, in {@code collection}, {@code rerank} added to its rerank. */
+    private static JsonNode search(String collection, String rerank) throws Exception {
         String body =
                 "{\"vector\": [0, 0], \"limit\": 10, \"timeout_ms\": 5000, \"rerank\":"
                         + " {\"query_text\": \"Quokka sunset\", \"top_n\": 10, \"fusion\":"
-                        + " \"weighted\", \"weight\": 0.8}}";
-        HttpResponse<String> r = send("POST", "/collections/docs/points/search", body);
+                        + " \"weighted\", \"weight\": 0.8"
+                        + rerank
+                        + "}}";
+        HttpResponse<String> r =
+                send("POST", "/collections/" + collection + "/points/search", body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
     }
@@ -327,15 +373,6 @@ class Bm25CollectionIdfITCase {
 
     private static HttpResponse<String> send(String method, String path, String body)
             throws Exception {
-        HttpRequest request =
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                        .timeout(Duration.ofSeconds(30))
-                        .method(
-                                method,
-                                body == null
-                                        ? HttpRequest.BodyPublishers.noBody()
-                                        : HttpRequest.BodyPublishers.ofString(body))
-                        .build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        return TestStack.send(server.port(), method, path, body);
     }
 }

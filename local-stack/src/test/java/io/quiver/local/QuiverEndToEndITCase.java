@@ -1,28 +1,25 @@
 package io.quiver.local;
 
+import static io.quiver.local.TestStack.JSON;
+import static io.quiver.local.TestStack.ids;
+import static io.quiver.local.TestStack.json;
+import static io.quiver.local.TestStack.putVector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.quiver.query.QueryServer;
 import io.quiver.schemas.DeadLetterHeaders;
 import io.quiver.schemas.Topics;
 import io.quiver.schemas.avro.Op;
 import io.quiver.schemas.avro.UpsertRecord;
 import io.quiver.schemas.record.UpsertCodec;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,10 +29,8 @@ import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Everything a user touches, in one JVM: a real Kafka broker, the Flink job on a MiniCluster
@@ -47,29 +42,9 @@ class QuiverEndToEndITCase {
     private static final int DIM = 16;
     private static final int SHARDS = 32;
     private static final Topics TOPICS = new Topics("e2e");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir static Path tmp;
-
-    private static TestStack stack;
-    private static io.quiver.testkit.EmbeddedKafka kafka;
-    private static QueryServer server;
-    private static final HttpClient http =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    @BeforeAll
-    static void startStack() throws Exception {
-        stack = TestStack.start(tmp, TOPICS, SHARDS, "quiver-e2e", 20_000);
-        kafka = stack.kafka;
-        server = stack.server;
-    }
-
-    @AfterAll
-    static void stopStack() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
-    }
+    @RegisterExtension
+    static final TestStack STACK = new TestStack(TOPICS, SHARDS, "quiver-e2e", 20_000);
 
     @Test
     void producedAndHttpWrittenPointsAreSearchableExactlyOverHttp() throws Exception {
@@ -84,7 +59,7 @@ class QuiverEndToEndITCase {
         Random random = new Random(7);
         Map<String, float[]> expected = new LinkedHashMap<>();
         Set<Long> badOffsets = new HashSet<>();
-        try (KafkaProducer<byte[], byte[]> producer = kafka.createProducer()) {
+        try (KafkaProducer<byte[], byte[]> producer = STACK.kafka().createProducer()) {
             for (int i = 0; i < 2000; i++) {
                 String id = "k" + i;
                 float[] v = randomVector(random);
@@ -123,12 +98,9 @@ class QuiverEndToEndITCase {
         for (int i = 0; i < 100; i++) {
             float[] v = randomVector(random);
             expected.put("h" + i, v);
-            ObjectNode p = points.addObject().put("id", "h" + i);
-            ArrayNode vec = p.putArray("vector");
-            for (float f : v) {
-                vec.add(f);
-            }
-            p.putObject("payload").put("src", "http");
+            putVector(points.addObject().put("id", "h" + i), v)
+                    .putObject("payload")
+                    .put("src", "http");
         }
         HttpResponse<String> written =
                 call("PUT", "/collections/docs/points?wait=true", "{\"points\": " + points + "}");
@@ -248,8 +220,11 @@ class QuiverEndToEndITCase {
 
         // Every bad record is in the dead-letter topic with its reason; the job kept running.
         List<ConsumerRecord<byte[], byte[]>> letters =
-                kafka.consumeAll(
-                        TOPICS.deadLetters(), badOffsets.size() * 3, Duration.ofSeconds(60));
+                STACK.kafka()
+                        .consumeAll(
+                                TOPICS.deadLetters(),
+                                badOffsets.size() * 3,
+                                Duration.ofSeconds(60));
         Map<String, Integer> reasons = new LinkedHashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : letters) {
             String code =
@@ -323,15 +298,8 @@ class QuiverEndToEndITCase {
     private static JsonNode search(
             float[] vector, int limit, String consistency, String token, String filter)
             throws Exception {
-        ObjectNode body = JSON.createObjectNode();
-        ArrayNode vec = body.putArray("vector");
-        for (float f : vector) {
-            vec.add(f);
-        }
-        body.put("limit", limit).put("with_payload", true).put("consistency", consistency);
-        if (token != null) {
-            body.put("token", token);
-        }
+        ObjectNode body =
+                TestStack.searchBody(vector, limit, consistency, token).put("with_payload", true);
         if (filter != null) {
             body.set("filter", JSON.readTree(filter));
         }
@@ -341,37 +309,12 @@ class QuiverEndToEndITCase {
     }
 
     private static ObjectNode searchBody(float[] vector, int limit) {
-        ObjectNode body = JSON.createObjectNode();
-        ArrayNode vec = body.putArray("vector");
-        for (float f : vector) {
-            vec.add(f);
-        }
-        return body.put("limit", limit).put("consistency", "strong");
+        return TestStack.searchBody(vector, limit, "strong", null);
     }
 
     private static HttpResponse<String> call(String method, String path, String body)
             throws Exception {
-        HttpRequest.Builder b =
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                        .timeout(Duration.ofSeconds(30));
-        b.method(
-                method,
-                body == null
-                        ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static JsonNode json(HttpResponse<String> r) throws Exception {
-        return JSON.readTree(r.body());
-    }
-
-    /** The hit ids of an answer, or of a bare result array (one search of a batch). */
-    private static List<String> ids(JsonNode answer) {
-        List<String> ids = new ArrayList<>();
-        JsonNode hits = answer.isArray() ? answer : answer.get("result");
-        hits.forEach(h -> ids.add(h.get("id").asText()));
-        return ids;
+        return STACK.call(method, path, body);
     }
 
     private static void send(KafkaProducer<byte[], byte[]> producer, String id, byte[] value) {
@@ -398,11 +341,7 @@ class QuiverEndToEndITCase {
     }
 
     private static float[] randomVector(Random random) {
-        float[] v = new float[DIM];
-        for (int i = 0; i < DIM; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
+        return TestStack.gaussian(random, DIM);
     }
 
     private static float[] nanVector() {
@@ -412,16 +351,7 @@ class QuiverEndToEndITCase {
     }
 
     private static List<String> bruteForce(Map<String, float[]> points, float[] query, int k) {
-        List<Map.Entry<String, float[]>> all = new ArrayList<>(points.entrySet());
-        all.sort(
-                Comparator.<Map.Entry<String, float[]>>comparingDouble(
-                                e -> -cosine(e.getValue(), query))
-                        .thenComparing(Map.Entry::getKey));
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < k && i < all.size(); i++) {
-            out.add(all.get(i).getKey());
-        }
-        return out;
+        return TestStack.bruteForce(points, query, k, (a, b) -> -cosine(a, b));
     }
 
     private static float cosine(float[] a, float[] b) {

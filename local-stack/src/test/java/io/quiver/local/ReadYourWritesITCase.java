@@ -1,22 +1,20 @@
 package io.quiver.local;
 
+import static io.quiver.local.TestStack.JSON;
+import static io.quiver.local.TestStack.ids;
+import static io.quiver.local.TestStack.json;
+import static io.quiver.local.TestStack.putVector;
+import static io.quiver.local.TestStack.searchBody;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.quiver.query.QueryServer;
 import io.quiver.schemas.Topics;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +23,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Read-your-writes over HTTP against the real stack (Kafka broker, the Flink job on a MiniCluster,
@@ -46,31 +42,9 @@ class ReadYourWritesITCase {
     private static final int DIM = 4;
     private static final int SHARDS = 8;
     private static final Topics TOPICS = new Topics("ryw");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir static Path tmp;
-
-    private static TestStack stack;
-    private static QueryServer server;
-    // HTTP/1.1 keep-alive: each client reuses its connection across its trials.
-    private static final HttpClient http =
-            HttpClient.newBuilder()
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5))
-                    .build();
-
-    @BeforeAll
-    static void startStack() throws Exception {
-        stack = TestStack.start(tmp, TOPICS, SHARDS, "quiver-ryw", 10_000);
-        server = stack.server;
-    }
-
-    @AfterAll
-    static void stopStack() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
-    }
+    @RegisterExtension
+    static final TestStack STACK = new TestStack(TOPICS, SHARDS, "quiver-ryw", 10_000);
 
     @Test
     void everyStrongAndEverySessionSearchSeesTheWriteJustAcknowledged() throws Exception {
@@ -171,11 +145,7 @@ class ReadYourWritesITCase {
                 v[d] = (float) random.nextGaussian();
             }
             points.put("e" + i, v);
-            ObjectNode p = batch.addObject().put("id", "e" + i);
-            ArrayNode vec = p.putArray("vector");
-            for (float f : v) {
-                vec.add(f);
-            }
+            putVector(batch.addObject().put("id", "e" + i), v);
             if (batch.size() == 500) {
                 write("exact", batch);
                 batch = JSON.createArrayNode();
@@ -216,11 +186,7 @@ class ReadYourWritesITCase {
 
     /** Writes one point without waiting and returns the write's session token. */
     private static String upsert(String collection, String id, float[] v) throws Exception {
-        ObjectNode point = JSON.createObjectNode().put("id", id);
-        ArrayNode vec = point.putArray("vector");
-        for (float f : v) {
-            vec.add(f);
-        }
+        ObjectNode point = putVector(JSON.createObjectNode().put("id", id), v);
         HttpResponse<String> r =
                 call(
                         "PUT",
@@ -241,20 +207,6 @@ class ReadYourWritesITCase {
         return ids.isEmpty() ? null : ids.get(0);
     }
 
-    private static ObjectNode searchBody(
-            float[] vector, int limit, String consistency, String token) {
-        ObjectNode body = JSON.createObjectNode();
-        ArrayNode vec = body.putArray("vector");
-        for (float f : vector) {
-            vec.add(f);
-        }
-        body.put("limit", limit).put("consistency", consistency);
-        if (token != null) {
-            body.put("token", token);
-        }
-        return body;
-    }
-
     private static JsonNode search(String collection, ObjectNode body) throws Exception {
         HttpResponse<String> r =
                 call("POST", "/collections/" + collection + "/points/search", body.toString());
@@ -264,46 +216,15 @@ class ReadYourWritesITCase {
 
     private static HttpResponse<String> call(String method, String path, String body)
             throws Exception {
-        HttpRequest.Builder b =
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                        .timeout(Duration.ofSeconds(30));
-        b.method(
-                method,
-                body == null
-                        ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static JsonNode json(HttpResponse<String> r) throws Exception {
-        return JSON.readTree(r.body());
-    }
-
-    private static List<String> ids(JsonNode answer) {
-        List<String> ids = new ArrayList<>();
-        answer.get("result").forEach(h -> ids.add(h.get("id").asText()));
-        return ids;
+        return STACK.call(method, path, body);
     }
 
     private static float[] randomVector(Random random) {
-        float[] v = new float[DIM];
-        for (int i = 0; i < DIM; i++) {
-            v[i] = (float) random.nextGaussian();
-        }
-        return v;
+        return TestStack.gaussian(random, DIM);
     }
 
     private static List<String> bruteForce(Map<String, float[]> points, float[] query, int k) {
-        List<Map.Entry<String, float[]>> all = new ArrayList<>(points.entrySet());
-        all.sort(
-                Comparator.<Map.Entry<String, float[]>>comparingDouble(
-                                e -> squareDistance(e.getValue(), query))
-                        .thenComparing(Map.Entry::getKey));
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < k && i < all.size(); i++) {
-            out.add(all.get(i).getKey());
-        }
-        return out;
+        return TestStack.bruteForce(points, query, k, ReadYourWritesITCase::squareDistance);
     }
 
     private static double squareDistance(float[] a, float[] b) {

@@ -15,7 +15,6 @@ import io.quiver.shard.LiveCollection;
 import io.quiver.shard.LiveShard;
 import io.quiver.shard.ShardServer;
 import io.quiver.testkit.EmbeddedKafka;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -219,14 +218,7 @@ class ShardServerFaultsITCase {
     }
 
     private static HttpRequest request(QueryServer s, String method, String path, String body) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
-                .timeout(Duration.ofSeconds(30))
-                .method(
-                        method,
-                        body == null
-                                ? HttpRequest.BodyPublishers.noBody()
-                                : HttpRequest.BodyPublishers.ofString(body))
-                .build();
+        return TestStack.request(s.port(), method, path, body);
     }
 
     private static HttpResponse<String> send(QueryServer s, String method, String path, String body)

@@ -4,6 +4,7 @@ import io.quiver.job.JobOptions;
 import io.quiver.job.QuiverJob;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -20,6 +21,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.util.TestStreamEnvironment;
+import org.apache.flink.util.FileUtils;
 
 /**
  * A Flink MiniCluster set up as Quiver runs in production: RocksDB with incremental checkpoints
@@ -31,11 +33,31 @@ public final class FlinkTestCluster implements AutoCloseable {
     private final Configuration conf;
     private final MiniCluster cluster;
     private final int proxyPort;
+    private Path ownDir;
 
     private FlinkTestCluster(Configuration conf, MiniCluster cluster, int proxyPort) {
         this.conf = conf;
         this.cluster = cluster;
         this.proxyPort = proxyPort;
+    }
+
+    /**
+     * Like {@link #start(Path, int)} in a fresh temporary directory named after {@code prefix},
+     * which {@link #close} deletes; tests put their own files there too ({@link #dir}).
+     */
+    public static FlinkTestCluster startInTempDir(String prefix, int slots) throws Exception {
+        Path dir = Files.createTempDirectory("quiver-" + prefix + "-it-");
+        FlinkTestCluster started = start(dir, slots);
+        started.ownDir = dir;
+        return started;
+    }
+
+    /** The directory {@link #startInTempDir} made. */
+    public Path dir() {
+        if (ownDir == null) {
+            throw new IllegalStateException("the cluster was started in a directory of the test's");
+        }
+        return ownDir;
     }
 
     /** Starts one TaskManager with {@code slots} slots; checkpoints go under {@code dir}. */
@@ -118,7 +140,13 @@ public final class FlinkTestCluster implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        cluster.close();
+        try {
+            cluster.close();
+        } finally {
+            if (ownDir != null) {
+                FileUtils.deleteDirectory(ownDir.toFile());
+            }
+        }
     }
 
     /** A port free on loopback right now. */

@@ -44,7 +44,9 @@ import java.util.concurrent.TimeUnit;
  * but fetching what the rerank fetches (the top {@value #TOP_N} with payloads), so the rerank stage
  * itself (term statistics and scoring) shows apart from its larger fan-out; and, on the shard RPC
  * underneath, a {@code TERM_STATS} request against the {@code SEARCH} it runs beside. Sequential,
- * one client, so the figures are latencies, not throughput.
+ * one client, so the figures are latencies, not throughput. Before the searches, {@link
+ * Bm25WritePath} times the same corpus's upserts with and without a bm25 policy (what keeping term
+ * statistics costs the write path).
  *
  * <p>Served: a Kafka broker (the catalog), the real shard server holding {@code --shards} shards of
  * a seeded corpus (Gaussian vectors, texts of 8–30 words drawn from a Zipf vocabulary of 5,000),
@@ -53,8 +55,8 @@ import java.util.concurrent.TimeUnit;
  * warm-up.
  *
  * <p>stdout: CSV {@code mode,requests,errors,p50_ms,p90_ms,p99_ms,mean_ms}; stderr: progress and
- * the summary (the ratios). {@code --out DIR} also gets {@code results.csv}, {@code summary.txt}
- * and {@code latency.png}.
+ * the summary (the ratios). {@code --out DIR} also gets {@code results.csv}, {@code summary.txt},
+ * {@code write-path.csv} and {@code latency.png}.
  */
 public final class Bm25Benchmark {
 
@@ -113,6 +115,11 @@ public final class Bm25Benchmark {
     private void run() throws Exception {
         Random random = new Random(seed);
         double[] zipf = zipfCdf();
+        float[][] vectors = new float[points][];
+        byte[][] payloads = new byte[points][];
+        corpus(random, zipf, vectors, payloads);
+        Bm25WritePath.Result writes =
+                new Bm25WritePath(dim, vectors, payloads).run(line -> log("%s", line));
         log(
                 "starting a Kafka broker, the shard server (%d shards, %d points) and the query server",
                 shards, points);
@@ -125,7 +132,7 @@ public final class Bm25Benchmark {
             NettyShardClient client = new NettyShardClient(group, 1);
             try {
                 String spec = spec();
-                load(server, spec, random, zipf);
+                load(server, spec, vectors, payloads);
                 ShardEndpoint endpoint = new ShardEndpoint(server.host(), server.port());
                 Map<Integer, ShardEndpoint> endpoints = new HashMap<>();
                 for (int s = 0; s < shards; s++) {
@@ -143,7 +150,7 @@ public final class Bm25Benchmark {
                                 .start()) {
                     Http http = new Http(query.port());
                     http.createCollection(spec);
-                    measure(http, client, endpoint, random, zipf);
+                    measure(http, client, endpoint, random, zipf, writes);
                 }
             } finally {
                 client.close();
@@ -162,7 +169,21 @@ public final class Bm25Benchmark {
                 + ",\"timeout_ms\":5000}}";
     }
 
-    private void load(ShardServer server, String spec, Random random, double[] zipf) {
+    /** Seeded points: Gaussian vectors, texts of 8–30 Zipf words in payload field "text". */
+    private void corpus(Random random, double[] zipf, float[][] vectors, byte[][] payloads) {
+        for (int i = 0; i < points; i++) {
+            StringBuilder text = new StringBuilder();
+            for (int w = 8 + random.nextInt(23); w > 0; w--) {
+                text.append('t').append(word(random, zipf)).append(' ');
+            }
+            payloads[i] =
+                    ("{\"text\":\"" + text + "\",\"i\":" + i + "}")
+                            .getBytes(StandardCharsets.UTF_8);
+            vectors[i] = vector(random);
+        }
+    }
+
+    private void load(ShardServer server, String spec, float[][] vectors, byte[][] payloads) {
         LiveCollection[] parts = new LiveCollection[shards];
         for (int s = 0; s < shards; s++) {
             LiveShard shard = new LiveShard(s);
@@ -177,14 +198,7 @@ public final class Bm25Benchmark {
             server.registry().register(shard);
         }
         for (int i = 0; i < points; i++) {
-            StringBuilder text = new StringBuilder();
-            for (int w = 8 + random.nextInt(23); w > 0; w--) {
-                text.append('t').append(word(random, zipf)).append(' ');
-            }
-            byte[] payload =
-                    ("{\"text\":\"" + text + "\",\"i\":" + i + "}")
-                            .getBytes(StandardCharsets.UTF_8);
-            parts[i % shards].upsert(Integer.toString(i), vector(random), payload);
+            parts[i % shards].upsert(Integer.toString(i), vectors[i], payloads[i]);
         }
     }
 
@@ -193,7 +207,8 @@ public final class Bm25Benchmark {
             NettyShardClient client,
             ShardEndpoint endpoint,
             Random random,
-            double[] zipf)
+            double[] zipf,
+            Bm25WritePath.Result writes)
             throws Exception {
         int warmup = Math.max(1, rounds / 10);
         Map<String, double[]> millis = new LinkedHashMap<>();
@@ -277,10 +292,14 @@ public final class Bm25Benchmark {
                         warmup);
             }
         }
-        report(millis, errors, fallbacks);
+        report(millis, errors, fallbacks, writes);
     }
 
-    private void report(Map<String, double[]> millis, Map<String, Integer> errors, int fallbacks)
+    private void report(
+            Map<String, double[]> millis,
+            Map<String, Integer> errors,
+            int fallbacks,
+            Bm25WritePath.Result writes)
             throws Exception {
         StringBuilder csv =
                 new StringBuilder("mode,requests,errors,p50_ms,p90_ms,p99_ms,mean_ms\n");
@@ -308,32 +327,34 @@ public final class Bm25Benchmark {
         }
         String summary =
                 String.format(
-                        "points=%d shards=%d dim=%d rounds=%d top_n=%d seed=%d%n"
-                                + "bm25 HTTP / plain HTTP latency: p50 %.2f, p99 %.2f%n"
-                                + "bm25 HTTP / same fan-out without rerank (top %d with payloads):"
-                                + " p50 %.2f, p99 %.2f%n"
-                                + "TERM_STATS / SEARCH RPC latency: p50 %.2f, p99 %.2f%n"
-                                + "bm25 answers with candidate-set IDF (statistics missing): %d%n",
-                        points,
-                        shards,
-                        dim,
-                        rounds,
-                        TOP_N,
-                        seed,
-                        p.get("http_bm25").at(50) / p.get("http_plain").at(50),
-                        p.get("http_bm25").at(99) / p.get("http_plain").at(99),
-                        TOP_N,
-                        p.get("http_bm25").at(50) / p.get("http_top_n").at(50),
-                        p.get("http_bm25").at(99) / p.get("http_top_n").at(99),
-                        p.get("rpc_terms").at(50) / p.get("rpc_search").at(50),
-                        p.get("rpc_terms").at(99) / p.get("rpc_search").at(99),
-                        fallbacks);
+                                "points=%d shards=%d dim=%d rounds=%d top_n=%d seed=%d%n"
+                                        + "bm25 HTTP / plain HTTP latency: p50 %.2f, p99 %.2f%n"
+                                        + "bm25 HTTP / same fan-out without rerank (top %d with payloads):"
+                                        + " p50 %.2f, p99 %.2f%n"
+                                        + "TERM_STATS / SEARCH RPC latency: p50 %.2f, p99 %.2f%n"
+                                        + "bm25 answers with candidate-set IDF (statistics missing): %d%n",
+                                points,
+                                shards,
+                                dim,
+                                rounds,
+                                TOP_N,
+                                seed,
+                                p.get("http_bm25").at(50) / p.get("http_plain").at(50),
+                                p.get("http_bm25").at(99) / p.get("http_plain").at(99),
+                                TOP_N,
+                                p.get("http_bm25").at(50) / p.get("http_top_n").at(50),
+                                p.get("http_bm25").at(99) / p.get("http_top_n").at(99),
+                                p.get("rpc_terms").at(50) / p.get("rpc_search").at(50),
+                                p.get("rpc_terms").at(99) / p.get("rpc_search").at(99),
+                                fallbacks)
+                        + writes.summary();
         System.out.print(csv);
         System.err.print(summary);
         if (out != null) {
             Files.createDirectories(out);
             Files.writeString(out.resolve("results.csv"), csv);
             Files.writeString(out.resolve("summary.txt"), summary);
+            Files.writeString(out.resolve("write-path.csv"), writes.csv());
             Plot.lines(
                     "BM25 reranking: latency by percentile, one client",
                     "percentile",

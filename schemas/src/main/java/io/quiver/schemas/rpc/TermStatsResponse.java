@@ -6,7 +6,10 @@ import java.util.Objects;
 /** A shard server's answer to a {@link TermStatsRequest}: one {@link Stats} per shard asked. */
 public record TermStatsResponse(long requestId, List<Stats> shards) {
 
-    /** Document frequency of a term the shard cannot count exactly (its term table is full). */
+    /**
+     * Document frequency of a term the shard cannot count exactly: its term table is full, or it
+     * keeps none (the collection's rerank policy is not bm25).
+     */
     public static final long UNKNOWN = -1;
 
     /**
