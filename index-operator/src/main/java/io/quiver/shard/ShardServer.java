@@ -4,10 +4,8 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.quiver.schemas.net.NettyTransport;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,7 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: one Netty event loop that only frames, parses and encodes; a search pool (one thread
  * per core, at least two) that runs every search, a request for several shards split over all of
- * its threads; one timer for requests waiting on offsets.
+ * its threads; one timer for requests waiting on offsets. The transport is {@link
+ * NettyTransport#preferred()}: epoll on Linux, else NIO.
  */
 public final class ShardServer {
 
@@ -47,11 +46,8 @@ public final class ShardServer {
     private final int port;
 
     private ShardServer(String host, int port) throws InterruptedException {
-        this.group =
-                new MultiThreadIoEventLoopGroup(
-                        1,
-                        new DefaultThreadFactory("quiver-shard-io", true),
-                        NioIoHandler.newFactory());
+        NettyTransport transport = NettyTransport.preferred();
+        this.group = transport.group(1, new DefaultThreadFactory("quiver-shard-io", true));
         int searchThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
         this.searchPool =
                 Executors.newFixedThreadPool(
@@ -64,7 +60,7 @@ public final class ShardServer {
             this.channel =
                     new ServerBootstrap()
                             .group(group)
-                            .channel(NioServerSocketChannel.class)
+                            .channel(transport.serverChannel())
                             .childOption(ChannelOption.TCP_NODELAY, true)
                             .childHandler(new ShardServerInitializer(searcher))
                             .bind(host, port)
