@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads one shard RPC frame body (the length prefix already stripped), hands searches (single or
  * batched) to the {@link ShardSearcher} and point lookups, counts and term statistics to its {@link
- * ShardLookups}, and writes the answer. A frame it cannot read is answered with an ERROR frame and
+ * ShardLookups}, and writes the answer. A small single search ({@link ShardSearcher#runsInline}) is
+ * answered right here on the event loop. A frame it cannot read is answered with an ERROR frame and
  * the connection stays open; only a frame over the size limit closes it, because the stream cannot
  * be resynchronized after one.
  */
@@ -50,7 +51,11 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
         }
         Channel channel = ctx.channel();
         if (message instanceof SearchRequest search) {
-            searcher.submit(search, response -> write(channel, response));
+            if (searcher.runsInline(search)) {
+                write(channel, searcher.answer(search));
+            } else {
+                searcher.submit(search, response -> write(channel, response));
+            }
         } else if (message instanceof SearchBatchRequest batch) {
             submitBatch(channel, batch);
         } else if (message instanceof GetPointRequest get) {

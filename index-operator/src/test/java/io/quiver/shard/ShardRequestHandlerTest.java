@@ -22,6 +22,7 @@ import io.quiver.schemas.rpc.TermStatsResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,6 +73,31 @@ class ShardRequestHandlerTest {
         assertThat(r.payloads()[1]).isNull();
         assertThat(r.appliedPartitions()).containsExactly(0);
         assertThat(r.appliedOffsets()).containsExactly(41L);
+    }
+
+    @Test
+    void answersASmallSearchOnTheEventLoopAndHandsTheRestToTheSearchPool() {
+        // A pool that refuses every task: whatever reaches it is answered "shutting down".
+        ShardSearcher refusing =
+                new ShardSearcher(
+                        registry,
+                        task -> {
+                            throw new RejectedExecutionException("no search pool in this test");
+                        },
+                        timer);
+        channel.finishAndReleaseAll();
+        channel = new EmbeddedChannel();
+        ShardServerInitializer.configure(channel.pipeline(), refusing);
+
+        SearchResponse small =
+                (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD}, "docs", 2));
+        assertThat(small.shards().get(0).status()).isEqualTo(Status.OK);
+        assertThat(small.shards().get(0).ids()).containsExactly("a", "b");
+
+        SearchResponse twoShards =
+                (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD, 5}, "docs", 2));
+        assertThat(twoShards.shards())
+                .allSatisfy(r -> assertThat(r.message()).contains("shutting down"));
     }
 
     @Test
