@@ -127,7 +127,11 @@ public final class QueryServer implements AutoCloseable {
         // HTTP and the shard connections share the worker loops, so one transport for both.
         NettyTransport transport = NettyTransport.preferred();
         bossGroup = transport.group(1, new NamedThreadFactory("quiver-http-boss"));
-        workerGroup = transport.group(config.ioThreads, new NamedThreadFactory("quiver-io"));
+        int ioThreads =
+                config.ioThreads > 0
+                        ? config.ioThreads
+                        : Runtime.getRuntime().availableProcessors();
+        workerGroup = transport.group(ioThreads, new NamedThreadFactory("quiver-io"));
 
         CollectionCatalog catalog = new CollectionCatalog();
         KafkaTopicWriter writer = track(new KafkaTopicWriter(kafka, timeout));
@@ -479,7 +483,11 @@ public final class QueryServer implements AutoCloseable {
             return this;
         }
 
-        /** Netty I/O threads for HTTP and shard connections; 0 (default) = Netty's default. */
+        /**
+         * Netty I/O threads for HTTP and shard connections; 0 (default) = one per core. The loops
+         * never block (they parse, route, encode and wait for shard answers as callbacks), so more
+         * loops than cores only add wake-ups and context switches.
+         */
         public Builder ioThreads(int ioThreads) {
             this.ioThreads = ioThreads;
             return this;
