@@ -87,7 +87,9 @@ public final class ShardSearcher {
      * {@code k} at most {@value #INLINE_MAX_K} and {@code ef} (the request's, else the collection's
      * default) at most {@value #INLINE_MAX_EF}, and no offsets to wait for (none required, or
      * already applied). Such a search costs about as much as the two thread hand-offs it saves;
-     * anything that may take long or wait stays off the event loop.
+     * anything that may take long or wait stays off the event loop. The server answers only the
+     * first such search of a read there, so requests that arrive together still spread over the
+     * search threads.
      */
     boolean runsInline(SearchRequest request) {
         if (request.shards().length != 1

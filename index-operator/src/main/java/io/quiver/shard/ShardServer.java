@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * taskmanager.host}, else 127.0.0.1.
  *
  * <p>Threads: Netty event loops (one per core, at least two; each connection stays on one) that
- * frame, parse and encode, and answer small single-shard searches themselves ({@link
+ * frame, parse and encode, and answer a read's first small single-shard search themselves ({@link
  * ShardSearcher#runsInline}: a bounded index search with nothing to wait for), since handing one to
  * another thread and its answer back costs about as much as the search; a search pool of the same
  * size that runs every other search, a request for several shards split over all of its threads,

@@ -77,17 +77,8 @@ class ShardRequestHandlerTest {
 
     @Test
     void answersASmallSearchOnTheEventLoopAndHandsTheRestToTheSearchPool() {
-        // A pool that refuses every task: whatever reaches it is answered "shutting down".
-        ShardSearcher refusing =
-                new ShardSearcher(
-                        registry,
-                        task -> {
-                            throw new RejectedExecutionException("no search pool in this test");
-                        },
-                        timer);
-        channel.finishAndReleaseAll();
-        channel = new EmbeddedChannel();
-        ShardServerInitializer.configure(channel.pipeline(), refusing);
+        // Whatever reaches the search pool is answered "shutting down".
+        useRefusingSearchPool();
 
         SearchResponse small =
                 (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD}, "docs", 2));
@@ -98,6 +89,73 @@ class ShardRequestHandlerTest {
                 (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD, 5}, "docs", 2));
         assertThat(twoShards.shards())
                 .allSatisfy(r -> assertThat(r.message()).contains("shutting down"));
+    }
+
+    @Test
+    void ofSmallSearchesArrivingInOneReadOnlyTheFirstRunsOnTheEventLoop() {
+        useRefusingSearchPool();
+        SearchRequest first =
+                SearchRequest.simple(
+                        41,
+                        "docs",
+                        new int[] {ShardFixtures.SHARD},
+                        1,
+                        0,
+                        false,
+                        new float[] {0, 0},
+                        1000);
+        SearchRequest second =
+                SearchRequest.simple(
+                        42,
+                        "docs",
+                        new int[] {ShardFixtures.SHARD},
+                        1,
+                        0,
+                        false,
+                        new float[] {0, 0},
+                        1000);
+        ByteBuf both = Unpooled.buffer();
+        for (SearchRequest r : List.of(first, second)) {
+            ByteBuf body = Unpooled.buffer();
+            RpcCodec.writeRequest(r, body);
+            both.writeBytes(framed(body));
+        }
+        channel.writeInbound(both);
+        List<SearchResponse> answers =
+                List.of((SearchResponse) readOne(), (SearchResponse) readOne());
+        SearchResponse inline =
+                answers.stream().filter(a -> a.requestId() == 41).findFirst().orElseThrow();
+        SearchResponse pooled =
+                answers.stream().filter(a -> a.requestId() == 42).findFirst().orElseThrow();
+        assertThat(inline.shards().get(0).ids()).containsExactly("a");
+        assertThat(pooled.shards().get(0).message()).contains("shutting down");
+    }
+
+    /** Replaces the channel by one whose search pool refuses every task. */
+    private void useRefusingSearchPool() {
+        ShardSearcher refusing =
+                new ShardSearcher(
+                        registry,
+                        task -> {
+                            throw new RejectedExecutionException("no search pool in this test");
+                        },
+                        timer);
+        channel.finishAndReleaseAll();
+        channel = new EmbeddedChannel();
+        ShardServerInitializer.configure(channel.pipeline(), refusing);
+    }
+
+    /** Reads the next outbound frame: the prepender writes each length and body separately. */
+    private Object readOne() {
+        ByteBuf length = channel.readOutbound();
+        ByteBuf body = channel.readOutbound();
+        try {
+            assertThat(body.readableBytes()).isEqualTo(length.readInt());
+            return RpcCodec.read(body);
+        } finally {
+            length.release();
+            body.release();
+        }
     }
 
     @Test
