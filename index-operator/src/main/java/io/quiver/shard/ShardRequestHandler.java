@@ -24,9 +24,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads one shard RPC frame body (the length prefix already stripped), hands searches (single or
  * batched) to the {@link ShardSearcher} and point lookups, counts and term statistics to its {@link
- * ShardLookups}, and writes the answer. A frame it cannot read is answered with an ERROR frame and
- * the connection stays open; only a frame over the size limit closes it, because the stream cannot
- * be resynchronized after one.
+ * ShardLookups}, and writes the answer. The first small single search of a read ({@link
+ * ShardSearcher#runsInline}) is answered right here on the event loop, when the read is done; the
+ * others of the same read go to the search pool. A frame it cannot read is answered with an ERROR
+ * frame and the connection stays open; only a frame over the size limit closes it, because the
+ * stream cannot be resynchronized after one.
  */
 final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
@@ -34,8 +36,26 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private final ShardSearcher searcher;
 
+    /** The read's small search to answer on the event loop once the read is done, or null. */
+    private SearchRequest heldInline;
+
     ShardRequestHandler(ShardSearcher searcher) {
         this.searcher = searcher;
+    }
+
+    /**
+     * Answers the read's small search here, after every other frame of the read has gone to the
+     * search pool: a connection whose requests arrive together still has them searched side by side
+     * on every search thread, not one after another on this loop.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        SearchRequest search = heldInline;
+        if (search != null) {
+            heldInline = null;
+            write(ctx.channel(), searcher.answer(search));
+        }
+        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -50,7 +70,11 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
         }
         Channel channel = ctx.channel();
         if (message instanceof SearchRequest search) {
-            searcher.submit(search, response -> write(channel, response));
+            if (heldInline == null && searcher.runsInline(search)) {
+                heldInline = search;
+            } else {
+                searcher.submit(search, response -> write(channel, response));
+            }
         } else if (message instanceof SearchBatchRequest batch) {
             submitBatch(channel, batch);
         } else if (message instanceof GetPointRequest get) {

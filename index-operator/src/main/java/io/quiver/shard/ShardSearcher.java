@@ -40,6 +40,15 @@ public final class ShardSearcher {
     /** How often a waiting request looks at the applied offsets again. */
     static final long RECHECK_MILLIS = 2;
 
+    /** Largest {@code k} of a search answered on the event loop ({@link #runsInline}). */
+    static final int INLINE_MAX_K = 100;
+
+    /**
+     * Largest {@code ef} of a search answered on the event loop: an HNSW search visits a few times
+     * {@code ef} nodes, so this bounds how long the loop's other connections wait.
+     */
+    static final int INLINE_MAX_EF = 128;
+
     private final ShardRegistry registry;
     private final Executor searchExecutor;
     private final ScheduledExecutorService timer;
@@ -69,6 +78,30 @@ public final class ShardSearcher {
         this.timer = timer;
         this.lookups = new ShardLookups(registry, searchExecutor);
         this.parallelism = parallelism;
+    }
+
+    /**
+     * Whether {@code request} is small enough to answer on the thread that read it (the shard
+     * server's event loop) instead of handing it to the search pool and its answer back: one shard,
+     * an index search (not {@code exact}, no filter, which may fall back to scanning the shard),
+     * {@code k} at most {@value #INLINE_MAX_K} and {@code ef} (the request's, else the collection's
+     * default) at most {@value #INLINE_MAX_EF}, and no offsets to wait for (none required, or
+     * already applied). Such a search costs about as much as the two thread hand-offs it saves;
+     * anything that may take long or wait stays off the event loop. The server answers only the
+     * first such search of a read there, so requests that arrive together still spread over the
+     * search threads.
+     */
+    boolean runsInline(SearchRequest request) {
+        if (request.shards().length != 1
+                || request.exactSearch()
+                || request.filter().length > 0
+                || request.k() > INLINE_MAX_K) {
+            return false;
+        }
+        LiveShard shard = registry.get(request.shards()[0]);
+        LiveCollection collection = shard == null ? null : shard.collection(request.collection());
+        int ef = request.ef() > 0 || collection == null ? request.ef() : collection.defaultEf();
+        return ef <= INLINE_MAX_EF && caughtUp(request);
     }
 
     /** Point lookups and counts over the same registry, on the same executor. */
@@ -187,7 +220,10 @@ public final class ShardSearcher {
         return true;
     }
 
-    /** Builds the response from the shards' current state; runs on a search thread. */
+    /**
+     * Builds the response from the shards' current state, on the calling thread: a search thread,
+     * or the event loop for a request that {@link #runsInline}.
+     */
     SearchResponse answer(SearchRequest request) {
         String problem = checkRequest(request);
         if (problem != null) {

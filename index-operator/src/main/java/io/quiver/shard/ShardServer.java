@@ -4,10 +4,8 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.quiver.schemas.net.NettyTransport;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,9 +25,13 @@ import org.slf4j.LoggerFactory;
  * shard's status) and the bind host is {@code quiver.shard-server.host}, else {@code
  * taskmanager.host}, else 127.0.0.1.
  *
- * <p>Threads: one Netty event loop that only frames, parses and encodes; a search pool (one thread
- * per core, at least two) that runs every search, a request for several shards split over all of
- * its threads; one timer for requests waiting on offsets.
+ * <p>Threads: Netty event loops (one per core, at least two; each connection stays on one) that
+ * frame, parse and encode, and answer a read's first small single-shard search themselves ({@link
+ * ShardSearcher#runsInline}: a bounded index search with nothing to wait for), since handing one to
+ * another thread and its answer back costs about as much as the search; a search pool of the same
+ * size that runs every other search, a request for several shards split over all of its threads,
+ * and the point lookups, counts and term statistics; one timer for requests waiting on offsets. The
+ * transport is {@link NettyTransport#preferred()}: epoll on Linux, else NIO.
  */
 public final class ShardServer {
 
@@ -47,12 +49,11 @@ public final class ShardServer {
     private final int port;
 
     private ShardServer(String host, int port) throws InterruptedException {
-        this.group =
-                new MultiThreadIoEventLoopGroup(
-                        1,
-                        new DefaultThreadFactory("quiver-shard-io", true),
-                        NioIoHandler.newFactory());
         int searchThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+        NettyTransport transport = NettyTransport.preferred();
+        // As many loops as search threads: small searches run on the loops.
+        this.group =
+                transport.group(searchThreads, new DefaultThreadFactory("quiver-shard-io", true));
         this.searchPool =
                 Executors.newFixedThreadPool(
                         searchThreads, new DefaultThreadFactory("quiver-shard-search", true));
@@ -64,7 +65,7 @@ public final class ShardServer {
             this.channel =
                     new ServerBootstrap()
                             .group(group)
-                            .channel(NioServerSocketChannel.class)
+                            .channel(transport.serverChannel())
                             .childOption(ChannelOption.TCP_NODELAY, true)
                             .childHandler(new ShardServerInitializer(searcher))
                             .bind(host, port)

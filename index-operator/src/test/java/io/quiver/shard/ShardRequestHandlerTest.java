@@ -22,6 +22,7 @@ import io.quiver.schemas.rpc.TermStatsResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -72,6 +73,89 @@ class ShardRequestHandlerTest {
         assertThat(r.payloads()[1]).isNull();
         assertThat(r.appliedPartitions()).containsExactly(0);
         assertThat(r.appliedOffsets()).containsExactly(41L);
+    }
+
+    @Test
+    void answersASmallSearchOnTheEventLoopAndHandsTheRestToTheSearchPool() {
+        // Whatever reaches the search pool is answered "shutting down".
+        useRefusingSearchPool();
+
+        SearchResponse small =
+                (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD}, "docs", 2));
+        assertThat(small.shards().get(0).status()).isEqualTo(Status.OK);
+        assertThat(small.shards().get(0).ids()).containsExactly("a", "b");
+
+        SearchResponse twoShards =
+                (SearchResponse) roundTrip(request(new int[] {ShardFixtures.SHARD, 5}, "docs", 2));
+        assertThat(twoShards.shards())
+                .allSatisfy(r -> assertThat(r.message()).contains("shutting down"));
+    }
+
+    @Test
+    void ofSmallSearchesArrivingInOneReadOnlyTheFirstRunsOnTheEventLoop() {
+        useRefusingSearchPool();
+        SearchRequest first =
+                SearchRequest.simple(
+                        41,
+                        "docs",
+                        new int[] {ShardFixtures.SHARD},
+                        1,
+                        0,
+                        false,
+                        new float[] {0, 0},
+                        1000);
+        SearchRequest second =
+                SearchRequest.simple(
+                        42,
+                        "docs",
+                        new int[] {ShardFixtures.SHARD},
+                        1,
+                        0,
+                        false,
+                        new float[] {0, 0},
+                        1000);
+        ByteBuf both = Unpooled.buffer();
+        for (SearchRequest r : List.of(first, second)) {
+            ByteBuf body = Unpooled.buffer();
+            RpcCodec.writeRequest(r, body);
+            both.writeBytes(framed(body));
+        }
+        channel.writeInbound(both);
+        List<SearchResponse> answers =
+                List.of((SearchResponse) readOne(), (SearchResponse) readOne());
+        SearchResponse inline =
+                answers.stream().filter(a -> a.requestId() == 41).findFirst().orElseThrow();
+        SearchResponse pooled =
+                answers.stream().filter(a -> a.requestId() == 42).findFirst().orElseThrow();
+        assertThat(inline.shards().get(0).ids()).containsExactly("a");
+        assertThat(pooled.shards().get(0).message()).contains("shutting down");
+    }
+
+    /** Replaces the channel by one whose search pool refuses every task. */
+    private void useRefusingSearchPool() {
+        ShardSearcher refusing =
+                new ShardSearcher(
+                        registry,
+                        task -> {
+                            throw new RejectedExecutionException("no search pool in this test");
+                        },
+                        timer);
+        channel.finishAndReleaseAll();
+        channel = new EmbeddedChannel();
+        ShardServerInitializer.configure(channel.pipeline(), refusing);
+    }
+
+    /** Reads the next outbound frame: the prepender writes each length and body separately. */
+    private Object readOne() {
+        ByteBuf length = channel.readOutbound();
+        ByteBuf body = channel.readOutbound();
+        try {
+            assertThat(body.readableBytes()).isEqualTo(length.readInt());
+            return RpcCodec.read(body);
+        } finally {
+            length.release();
+            body.release();
+        }
     }
 
     @Test

@@ -170,6 +170,72 @@ class ShardSearcherTest {
         }
     }
 
+    @Test
+    void onlySmallIndexSearchesOfOneShardWithNothingToWaitForRunInline() {
+        int shard = ShardFixtures.SHARD;
+        // The fixture's collection searches with ef 64 by default and has applied offset 41.
+        assertThat(searcher.runsInline(inline(new int[] {shard}, 10, 0, null, null))).isTrue();
+        assertThat(searcher.runsInline(inline(new int[] {shard}, 100, 128, null, null))).isTrue();
+        assertThat(searcher.runsInline(inline(new int[] {shard}, 10, 0, new long[] {41}, null)))
+                .isTrue();
+        assertThat(searcher.runsInline(inline(new int[] {shard, 5}, 10, 0, null, null))).isFalse();
+        assertThat(searcher.runsInline(inline(new int[] {shard}, 101, 0, null, null))).isFalse();
+        assertThat(searcher.runsInline(inline(new int[] {shard}, 10, 129, null, null))).isFalse();
+        assertThat(searcher.runsInline(inline(new int[] {shard}, 10, 0, new long[] {42}, null)))
+                .as("offsets not applied yet: the request waits, off the event loop")
+                .isFalse();
+        assertThat(
+                        searcher.runsInline(
+                                inline(
+                                        new int[] {shard},
+                                        10,
+                                        0,
+                                        null,
+                                        "{\"must\":[{\"key\":\"k\",\"match\":{\"value\":1}}]}")))
+                .as("a filtered search may scan the shard")
+                .isFalse();
+        assertThat(
+                        searcher.runsInline(
+                                inline(new int[] {shard}, 10, 0, null, null).withExactSearch(true)))
+                .isFalse();
+        LiveCollection wide =
+                new LiveCollection(
+                        "wide",
+                        "{}".getBytes(StandardCharsets.UTF_8),
+                        500,
+                        new FlatIndex(2, Metric.L2));
+        registry.get(shard).putCollection(wide);
+        assertThat(
+                        searcher.runsInline(
+                                SearchRequest.simple(
+                                        1,
+                                        "wide",
+                                        new int[] {shard},
+                                        10,
+                                        0,
+                                        false,
+                                        new float[] {0, 0},
+                                        1000)))
+                .as("the collection's default ef is over the bound")
+                .isFalse();
+    }
+
+    private static SearchRequest inline(
+            int[] shards, int k, int ef, long[] requiredOffset, String filter) {
+        return new SearchRequest(
+                1,
+                ShardFixtures.COLLECTION,
+                shards,
+                k,
+                ef,
+                false,
+                new float[] {0, 0},
+                1000,
+                requiredOffset == null ? null : new int[] {0},
+                requiredOffset,
+                filter == null ? null : filter.getBytes(StandardCharsets.UTF_8));
+    }
+
     private ShardResult search(String collection, float[] query, int k) throws Exception {
         CompletableFuture<SearchResponse> answer = new CompletableFuture<>();
         searcher.submit(

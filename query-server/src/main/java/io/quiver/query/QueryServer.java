@@ -4,11 +4,8 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.quiver.query.cache.CachingSearcher;
@@ -40,6 +37,7 @@ import io.quiver.query.security.ApiKeys;
 import io.quiver.query.security.ServerTls;
 import io.quiver.query.write.KafkaTopicWriter;
 import io.quiver.schemas.Topics;
+import io.quiver.schemas.net.NettyTransport;
 import io.quiver.schemas.routing.ShardKeys;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -126,14 +124,14 @@ public final class QueryServer implements AutoCloseable {
         kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers);
         Duration timeout = Duration.ofMillis(config.requestTimeoutMs);
 
-        bossGroup =
-                new MultiThreadIoEventLoopGroup(
-                        1, new NamedThreadFactory("quiver-http-boss"), NioIoHandler.newFactory());
-        workerGroup =
-                new MultiThreadIoEventLoopGroup(
-                        config.ioThreads,
-                        new NamedThreadFactory("quiver-io"),
-                        NioIoHandler.newFactory());
+        // HTTP and the shard connections share the worker loops, so one transport for both.
+        NettyTransport transport = NettyTransport.preferred();
+        bossGroup = transport.group(1, new NamedThreadFactory("quiver-http-boss"));
+        int ioThreads =
+                config.ioThreads > 0
+                        ? config.ioThreads
+                        : Runtime.getRuntime().availableProcessors();
+        workerGroup = transport.group(ioThreads, new NamedThreadFactory("quiver-io"));
 
         CollectionCatalog catalog = new CollectionCatalog();
         KafkaTopicWriter writer = track(new KafkaTopicWriter(kafka, timeout));
@@ -144,7 +142,9 @@ public final class QueryServer implements AutoCloseable {
                         new MeteredShardClient(
                                 new CircuitBreakingShardClient(
                                         new NettyShardClient(
-                                                workerGroup, config.connectionsPerShardServer),
+                                                workerGroup,
+                                                transport.socketChannel(),
+                                                config.connectionsPerShardServer),
                                         metrics,
                                         Duration.ofMillis(config.shardCircuitOpenMs)),
                                 metrics));
@@ -185,7 +185,7 @@ public final class QueryServer implements AutoCloseable {
         ServerBootstrap bootstrap =
                 new ServerBootstrap()
                         .group(bossGroup, workerGroup)
-                        .channel(NioServerSocketChannel.class)
+                        .channel(transport.serverChannel())
                         .option(ChannelOption.SO_BACKLOG, 1024)
                         .childOption(ChannelOption.TCP_NODELAY, true)
                         .childHandler(
@@ -483,7 +483,11 @@ public final class QueryServer implements AutoCloseable {
             return this;
         }
 
-        /** Netty I/O threads for HTTP and shard connections; 0 (default) = Netty's default. */
+        /**
+         * Netty I/O threads for HTTP and shard connections; 0 (default) = one per core. The loops
+         * never block (they parse, route, encode and wait for shard answers as callbacks), so more
+         * loops than cores only add wake-ups and context switches.
+         */
         public Builder ioThreads(int ioThreads) {
             this.ioThreads = ioThreads;
             return this;

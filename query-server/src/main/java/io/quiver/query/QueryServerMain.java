@@ -203,8 +203,7 @@ public final class QueryServerMain implements Callable<Integer> {
     @Option(
             names = "--io-threads",
             defaultValue = "0",
-            description =
-                    "Netty I/O threads; 0 = Netty's default (2 x cores). Default: ${DEFAULT-VALUE}.")
+            description = "Netty I/O threads; 0 = one per core. Default: ${DEFAULT-VALUE}.")
     int ioThreads;
 
     @Option(

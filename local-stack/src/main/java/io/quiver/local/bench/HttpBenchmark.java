@@ -33,12 +33,14 @@ import picocli.CommandLine.Option;
  * shard in turn, on one thread). The closed-loop load comes from {@code wrk} when it is installed,
  * else from Java's {@link HttpClient} (HTTP/1.1, keep-alive) in this JVM; the open-loop load always
  * from the latter. Each closed-loop phase also reports the CPU time per request of this JVM plus
- * wrk's.
+ * wrk's, and that split by part ({@link ThreadCpu}: query server, shard server, load generator,
+ * other).
  *
- * <p>Per run, alternating so drift on a shared machine hits both alike: closed-loop throughput with
- * {@code --concurrency} workers (in-process, then HTTP), then open-loop latency at {@code --rate}
- * requests per second (in-process, then HTTP). Result cache off, so every HTTP search reaches the
- * shard. Progress and the summary go to stderr, CSV rows to stdout and {@code --out}.
+ * <p>First a warm-up of every load below, unmeasured. Then per run, alternating so drift on a
+ * shared machine hits both alike: closed-loop throughput with {@code --concurrency} workers
+ * (in-process, then HTTP), then open-loop latency at {@code --rate} requests per second
+ * (in-process, then HTTP). Result cache off, so every HTTP search reaches the shard. Progress and
+ * the summary go to stderr, CSV rows to stdout and {@code --out}.
  */
 @Command(
         name = "http-bench",
@@ -128,7 +130,8 @@ public final class HttpBenchmark implements Callable<Integer> {
     int wrkThreads;
 
     private static final String CSV_HEADER =
-            "run,path,load,concurrency,target_rate,requests,errors,seconds,qps,p50_ms,p90_ms,p99_ms,p999_ms,cpu_us_per_request";
+            "run,path,load,concurrency,target_rate,requests,errors,seconds,qps,p50_ms,p90_ms,p99_ms,p999_ms,cpu_us_per_request,"
+                    + "cpu_us_query_server,cpu_us_shard_server,cpu_us_client,cpu_us_other";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final PrintStream LOG = System.err;
     private static final int WRK_BODIES = 1000;
@@ -202,14 +205,15 @@ public final class HttpBenchmark implements Callable<Integer> {
                         useWrk
                                 ? wrk(stack, bodies, wrkDir)
                                 : (workers, millis) -> {
-                                    double cpu = Phase.jvmCpuMs();
+                                    ThreadCpu.Sample cpu = ThreadCpu.sample();
                                     Load.Result r =
                                             Load.closedLoop(
                                                     workers,
                                                     millis,
                                                     i -> stack.search(bodies[i % bodies.length]));
-                                    return Phase.of(r, Phase.jvmCpuMs() - cpu);
+                                    return Phase.of(r, ThreadCpu.sample().since(cpu));
                                 };
+                warmUp(index, queries, chosenEf, stack, bodies, closed);
                 for (int run = 1; run <= runs; run++) {
                     rows.addAll(oneRun(run, index, queries, chosenEf, stack, bodies, closed));
                 }
@@ -288,6 +292,38 @@ public final class HttpBenchmark implements Callable<Integer> {
         Files.deleteIfExists(dir);
     }
 
+    /**
+     * Before the first run, every load the runs measure, unmeasured and for as long as a measured
+     * phase: closed loop and open loop, in-process and over HTTP with the same clients. Otherwise
+     * the first run's HTTP open loop is where the Java client's asynchronous path and the servers'
+     * answers to it are compiled, and its tail is the JIT's, not the server's.
+     */
+    private void warmUp(
+            ShardedIndex index,
+            float[][] queries,
+            int ef,
+            BenchStack stack,
+            byte[][] bodies,
+            HttpLoad closed)
+            throws Exception {
+        long millis = (long) (seconds * 1000);
+        log("warm-up: closed and open loop, in-process and HTTP, %d ms each", millis);
+        Load.closedLoop(concurrency, millis, i -> index.search(queries[i % queries.length], k, ef));
+        closed.run(concurrency, millis);
+        ExecutorService pool = Load.pool(concurrency, "bench-in-process");
+        try {
+            Load.openLoop(
+                    rate,
+                    millis,
+                    i ->
+                            CompletableFuture.runAsync(
+                                    () -> index.search(queries[i % queries.length], k, ef), pool));
+        } finally {
+            pool.shutdownNow();
+        }
+        Load.openLoop(rate, millis, i -> stack.searchAsync(bodies[i % bodies.length]));
+    }
+
     private List<String> oneRun(
             int run,
             ShardedIndex index,
@@ -305,11 +341,11 @@ public final class HttpBenchmark implements Callable<Integer> {
         closed.run(concurrency, millis / 4 + 1);
 
         log("run %d/%d: closed loop, %d workers, in-process", run, runs, concurrency);
-        double cpu = Phase.jvmCpuMs();
+        ThreadCpu.Sample cpu = ThreadCpu.sample();
         Load.Result inProcessLoad =
                 Load.closedLoop(
                         concurrency, millis, i -> index.search(queries[i % queries.length], k, ef));
-        Phase inProcess = Phase.of(inProcessLoad, Phase.jvmCpuMs() - cpu);
+        Phase inProcess = Phase.of(inProcessLoad, ThreadCpu.sample().since(cpu));
         rows.add(row(run, "in_process", "closed", concurrency, 0, inProcess));
         log("run %d/%d: closed loop, %d workers, HTTP", run, runs, concurrency);
         Phase http = closed.run(concurrency, millis);
@@ -325,6 +361,15 @@ public final class HttpBenchmark implements Callable<Integer> {
                 inProcess.cpuMicrosPerRequest(),
                 http.cpuMicrosPerRequest(),
                 inProcess.cpuMicrosPerRequest() / http.cpuMicrosPerRequest());
+        log(
+                "run %d/%d: HTTP CPU per request: query server %.0f µs, shard server %.0f µs, load"
+                        + " generator %.0f µs, other %.0f µs",
+                run,
+                runs,
+                http.cpuMicrosPerRequest(ThreadCpu.Part.QUERY_SERVER),
+                http.cpuMicrosPerRequest(ThreadCpu.Part.SHARD_SERVER),
+                http.cpuMicrosPerRequest(ThreadCpu.Part.CLIENT),
+                http.cpuMicrosPerRequest(ThreadCpu.Part.OTHER));
 
         log("run %d/%d: open loop at %.0f/s, in-process", run, runs, rate);
         ExecutorService pool = Load.pool(concurrency, "bench-in-process");
@@ -337,21 +382,14 @@ public final class HttpBenchmark implements Callable<Integer> {
                                     CompletableFuture.runAsync(
                                             () -> index.search(queries[i % queries.length], k, ef),
                                             pool));
-            rows.add(
-                    row(
-                            run,
-                            "in_process",
-                            "open",
-                            concurrency,
-                            rate,
-                            Phase.of(inProcessRate, Double.NaN)));
+            rows.add(row(run, "in_process", "open", concurrency, rate, Phase.of(inProcessRate)));
         } finally {
             pool.shutdownNow();
         }
         log("run %d/%d: open loop at %.0f/s, HTTP", run, runs, rate);
         Load.Result httpRate =
                 Load.openLoop(rate, millis, i -> stack.searchAsync(bodies[i % bodies.length]));
-        rows.add(row(run, "http", "open", concurrency, rate, Phase.of(httpRate, Double.NaN)));
+        rows.add(row(run, "http", "open", concurrency, rate, Phase.of(httpRate)));
         log(
                 "run %d/%d: HTTP at %.0f/s: p50 %.2f ms, p99 %.2f ms",
                 run, runs, rate, httpRate.percentileMs(50), httpRate.percentileMs(99));
@@ -430,7 +468,7 @@ public final class HttpBenchmark implements Callable<Integer> {
             int run, String path, String load, int concurrency, double rate, Phase r) {
         return String.format(
                 Locale.ROOT,
-                "%d,%s,%s,%d,%.0f,%d,%d,%.3f,%.1f,%.3f,%.3f,%.3f,%.3f,%.1f",
+                "%d,%s,%s,%d,%.0f,%d,%d,%.3f,%.1f,%.3f,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f",
                 run,
                 path,
                 load,
@@ -444,7 +482,11 @@ public final class HttpBenchmark implements Callable<Integer> {
                 r.p90Ms(),
                 r.p99Ms(),
                 r.p999Ms(),
-                r.cpuMicrosPerRequest());
+                r.cpuMicrosPerRequest(),
+                r.cpuMicrosPerRequest(ThreadCpu.Part.QUERY_SERVER),
+                r.cpuMicrosPerRequest(ThreadCpu.Part.SHARD_SERVER),
+                r.cpuMicrosPerRequest(ThreadCpu.Part.CLIENT),
+                r.cpuMicrosPerRequest(ThreadCpu.Part.OTHER));
     }
 
     /** Medians over the runs of the closed-loop QPS and of the open-loop HTTP percentiles. */
@@ -505,6 +547,16 @@ public final class HttpBenchmark implements Callable<Integer> {
                         median(inCpu),
                         median(httpCpu),
                         median(cpuRatios)));
+        s.append(
+                String.format(
+                        Locale.ROOT,
+                        "  HTTP CPU per request by part: query server %.0f µs, shard server %.0f µs, load generator %.0f µs, other (JIT, GC, broker) %.0f µs; in-process: searching threads %.0f µs, other %.0f µs%n",
+                        median(column(rows, "http", "closed", 14)),
+                        median(column(rows, "http", "closed", 15)),
+                        median(column(rows, "http", "closed", 16)),
+                        median(column(rows, "http", "closed", 17)),
+                        median(column(rows, "in_process", "closed", 16)),
+                        median(column(rows, "in_process", "closed", 17))));
         s.append(
                 String.format(
                         Locale.ROOT,

@@ -1,5 +1,7 @@
 package io.quiver.local.bench;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -8,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 
@@ -27,8 +30,11 @@ final class Load {
      * @param seconds wall time of the phase
      * @param latenciesNanos every answered request's latency, sorted
      * @param errors requests that failed
+     * @param workerCpuMs CPU time of the closed loop's worker threads (which have ended by the time
+     *     the phase is reported, so a sample of the live threads misses them); 0 for an open loop
      */
-    record Result(int requests, double seconds, long[] latenciesNanos, int errors) {
+    record Result(
+            int requests, double seconds, long[] latenciesNanos, int errors, double workerCpuMs) {
 
         double qps() {
             return requests / seconds;
@@ -57,6 +63,7 @@ final class Load {
         Recorder[] recorders = new Recorder[workers];
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger next = new AtomicInteger();
+        AtomicLong workerCpuNanos = new AtomicLong();
         CountDownLatch done = new CountDownLatch(workers);
         Thread[] threads = new Thread[workers];
         for (int w = 0; w < workers; w++) {
@@ -65,6 +72,8 @@ final class Load {
             threads[w] =
                     new Thread(
                             () -> {
+                                ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+                                long cpu0 = cpu.getCurrentThreadCpuTime();
                                 try {
                                     while (!stop.get()) {
                                         long t0 = System.nanoTime();
@@ -76,6 +85,7 @@ final class Load {
                                         }
                                     }
                                 } finally {
+                                    workerCpuNanos.addAndGet(cpu.getCurrentThreadCpuTime() - cpu0);
                                     done.countDown();
                                 }
                             },
@@ -89,7 +99,7 @@ final class Load {
         stop.set(true);
         done.await();
         double seconds = (System.nanoTime() - start) / 1e9;
-        return merge(recorders, seconds);
+        return merge(recorders, seconds, workerCpuNanos.get() / 1e6);
     }
 
     /**
@@ -136,7 +146,7 @@ final class Load {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long[] ok = Arrays.stream(latencies).filter(l -> l >= 0).sorted().toArray();
-        return new Result(answered.get(), seconds, ok, errors.get());
+        return new Result(answered.get(), seconds, ok, errors.get(), 0);
     }
 
     /** An executor of {@code n} daemon threads, for open-loop in-process calls. */
@@ -151,7 +161,7 @@ final class Load {
                 });
     }
 
-    private static Result merge(Recorder[] recorders, double seconds) {
+    private static Result merge(Recorder[] recorders, double seconds, double workerCpuMs) {
         int n = 0;
         int errors = 0;
         for (Recorder r : recorders) {
@@ -165,7 +175,7 @@ final class Load {
             at += r.size;
         }
         Arrays.sort(all);
-        return new Result(n, seconds, all, errors);
+        return new Result(n, seconds, all, errors, workerCpuMs);
     }
 
     /** One worker's latencies, grown by doubling (no boxing while measuring). */

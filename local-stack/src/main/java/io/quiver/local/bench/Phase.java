@@ -12,6 +12,8 @@ package io.quiver.local.bench;
  * @param p999Ms 99.9th percentile, ms
  * @param cpuMs CPU time the phase used: this JVM's (servers, and the Java client or the in-process
  *     searches) plus wrk's when wrk ran it; NaN when not measured
+ * @param partsMs the same split by {@link ThreadCpu.Part} (the client part holds wrk's CPU when wrk
+ *     ran the phase, the searching threads' in-process), or null when not measured
  */
 record Phase(
         int requests,
@@ -21,9 +23,26 @@ record Phase(
         double p90Ms,
         double p99Ms,
         double p999Ms,
-        double cpuMs) {
+        double cpuMs,
+        double[] partsMs) {
 
-    static Phase of(Load.Result r, double cpuMs) {
+    /** An open-loop phase: no CPU figures. */
+    static Phase of(Load.Result r) {
+        return of(r, null);
+    }
+
+    /**
+     * @param cpu the JVM's CPU split over the phase, or null
+     */
+    static Phase of(Load.Result r, ThreadCpu.Sample cpu) {
+        double[] parts = null;
+        if (cpu != null) {
+            // The closed loop's workers have ended: move their CPU from "other" to the client.
+            parts = cpu.millis().clone();
+            parts[ThreadCpu.Part.CLIENT.ordinal()] += r.workerCpuMs();
+            parts[ThreadCpu.Part.OTHER.ordinal()] =
+                    Math.max(0, parts[ThreadCpu.Part.OTHER.ordinal()] - r.workerCpuMs());
+        }
         return new Phase(
                 r.requests(),
                 r.errors(),
@@ -32,7 +51,8 @@ record Phase(
                 r.percentileMs(90),
                 r.percentileMs(99),
                 r.percentileMs(99.9),
-                cpuMs);
+                cpu == null ? Double.NaN : cpu.processMillis(),
+                parts);
     }
 
     double qps() {
@@ -45,6 +65,13 @@ record Phase(
      */
     double cpuMicrosPerRequest() {
         return requests == 0 ? Double.NaN : cpuMs * 1000 / requests;
+    }
+
+    /** CPU microseconds per answered request of one part, NaN when not measured. */
+    double cpuMicrosPerRequest(ThreadCpu.Part part) {
+        return requests == 0 || partsMs == null
+                ? Double.NaN
+                : partsMs[part.ordinal()] * 1000 / requests;
     }
 
     /** This JVM's CPU time so far, ms. */

@@ -127,7 +127,7 @@ final class WrkLoad {
                         "-s",
                         script.toString(),
                         url);
-        double jvmCpu = Phase.jvmCpuMs();
+        ThreadCpu.Sample before = ThreadCpu.sample();
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output;
         try (InputStream in = p.getInputStream()) {
@@ -140,16 +140,16 @@ final class WrkLoad {
         if (p.exitValue() != 0) {
             throw new IOException("wrk exited with " + p.exitValue() + ":\n" + output);
         }
-        return parse(output, Phase.jvmCpuMs() - jvmCpu);
+        return parse(output, ThreadCpu.sample().since(before));
     }
 
     private static final Pattern TIMES = Pattern.compile("^(\\d+)m([\\d.]+)s (\\d+)m([\\d.]+)s$");
 
     /**
      * The phase from wrk's output: the line the script's {@code done()} prints, and the CPU time of
-     * wrk from the last line of bash's {@code times}, added to {@code jvmCpuMs}.
+     * wrk from the last line of bash's {@code times}, added to {@code jvmCpu} as its client part.
      */
-    static Phase parse(String output, double jvmCpuMs) throws IOException {
+    static Phase parse(String output, ThreadCpu.Sample jvmCpu) throws IOException {
         String[] lines = output.strip().split("\n");
         Matcher times = TIMES.matcher(lines[lines.length - 1].strip());
         double wrkCpuMs = Double.NaN;
@@ -170,6 +170,8 @@ final class WrkLoad {
                 String[] pair = kv.split("=", 2);
                 v.put(pair[0], Long.parseLong(pair[1]));
             }
+            double[] parts = jvmCpu.millis().clone();
+            parts[ThreadCpu.Part.CLIENT.ordinal()] += wrkCpuMs;
             long requests = v.get("requests");
             long errors = v.get("errors");
             return new Phase(
@@ -180,7 +182,8 @@ final class WrkLoad {
                     v.get("p90_us") / 1e3,
                     v.get("p99_us") / 1e3,
                     v.get("p999_us") / 1e3,
-                    jvmCpuMs + wrkCpuMs);
+                    jvmCpu.processMillis() + wrkCpuMs,
+                    parts);
         }
         throw new IOException("wrk printed no result line:\n" + output);
     }

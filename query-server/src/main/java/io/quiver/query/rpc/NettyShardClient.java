@@ -63,10 +63,25 @@ public final class NettyShardClient implements ShardClient {
     private volatile boolean closed;
 
     /**
-     * @param group the event loops the connections run on (not closed by this client)
+     * A client over Java NIO connections.
+     *
+     * @param group the event loops the connections run on, an NIO group (not closed by this client)
      * @param connectionsPerEndpoint connections kept per shard server, at least 1
      */
     public NettyShardClient(EventLoopGroup group, int connectionsPerEndpoint) {
+        this(group, NioSocketChannel.class, connectionsPerEndpoint);
+    }
+
+    /**
+     * @param group the event loops the connections run on (not closed by this client)
+     * @param channelClass the socket channel of {@code group}'s transport ({@link
+     *     io.quiver.schemas.net.NettyTransport#socketChannel()})
+     * @param connectionsPerEndpoint connections kept per shard server, at least 1
+     */
+    public NettyShardClient(
+            EventLoopGroup group,
+            Class<? extends SocketChannel> channelClass,
+            int connectionsPerEndpoint) {
         if (connectionsPerEndpoint < 1) {
             throw new IllegalArgumentException(
                     "connections per shard server must be >= 1, got " + connectionsPerEndpoint);
@@ -76,7 +91,7 @@ public final class NettyShardClient implements ShardClient {
         this.bootstrap =
                 new Bootstrap()
                         .group(group)
-                        .channel(NioSocketChannel.class)
+                        .channel(channelClass)
                         .option(ChannelOption.TCP_NODELAY, true)
                         .option(ChannelOption.SO_KEEPALIVE, true)
                         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS);
