@@ -40,25 +40,10 @@ public final class BatchOptions {
                             "Longest wait, in ms, of an upsert for others to share its batch; 0"
                                     + " applies every upsert as it arrives.");
 
-    /**
-     * Fewest points a batch must hold to be spread over the build threads. Below it the task thread
-     * applies the batch itself: under light load a batch holds a handful of points, each linked in
-     * a fraction of a millisecond, and waking a build thread and waiting for it costs as much again
-     * on two busy cores, so hand-offs then slow the shard down instead of speeding it up.
-     */
-    public static final ConfigOption<Integer> MIN_PARALLEL_POINTS =
-            ConfigOptions.key("quiver.ingest.batch-parallel-min-points")
-                    .intType()
-                    .defaultValue(32)
-                    .withDescription(
-                            "Points a batch must hold to be applied on the build threads; smaller"
-                                    + " batches are applied on the task thread.");
-
     private final int maxOps;
     private final long maxDelayMillis;
-    private final int minParallelPoints;
 
-    private BatchOptions(int maxOps, long maxDelayMillis, int minParallelPoints) {
+    private BatchOptions(int maxOps, long maxDelayMillis) {
         if (maxOps < 1) {
             throw new IllegalArgumentException(
                     MAX_OPS.key() + " must be at least 1, got " + maxOps);
@@ -67,19 +52,13 @@ public final class BatchOptions {
             throw new IllegalArgumentException(
                     MAX_DELAY_MILLIS.key() + " must be 0 or positive, got " + maxDelayMillis);
         }
-        if (minParallelPoints < 1) {
-            throw new IllegalArgumentException(
-                    MIN_PARALLEL_POINTS.key() + " must be at least 1, got " + minParallelPoints);
-        }
         this.maxOps = maxOps;
         this.maxDelayMillis = maxDelayMillis;
-        this.minParallelPoints = minParallelPoints;
     }
 
     /** The options in {@code conf}, validated. */
     public static BatchOptions from(Configuration conf) {
-        return new BatchOptions(
-                conf.get(MAX_OPS), conf.get(MAX_DELAY_MILLIS), conf.get(MIN_PARALLEL_POINTS));
+        return new BatchOptions(conf.get(MAX_OPS), conf.get(MAX_DELAY_MILLIS));
     }
 
     public int maxOps() {
@@ -88,10 +67,6 @@ public final class BatchOptions {
 
     public long maxDelayMillis() {
         return maxDelayMillis;
-    }
-
-    public int minParallelPoints() {
-        return minParallelPoints;
     }
 
     /** Whether upserts are buffered at all. */

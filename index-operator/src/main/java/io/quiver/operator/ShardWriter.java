@@ -57,7 +57,7 @@ final class ShardWriter {
             int batchThreads,
             IntConsumer setCurrentKey) {
         this.batchOptions = batchOptions;
-        this.batch = new UpsertBatch(batchThreads, batchOptions.minParallelPoints());
+        this.batch = new UpsertBatch(batchThreads);
         this.setCurrentKey = setCurrentKey;
         this.snapshots = snapshots;
         this.rebuilds = rebuilds;

@@ -55,8 +55,6 @@ final class UpsertBatch {
     }
 
     private final int threads;
-    private final int minParallelPoints;
-    private int pointCount;
     private final List<LiveShard> shards = new ArrayList<>();
     private final List<ShardOp> ops = new ArrayList<>();
     private final Map<LiveCollection, Points> points = new IdentityHashMap<>();
@@ -64,9 +62,8 @@ final class UpsertBatch {
     private long[] timestamps = new long[64];
     private ExecutorService executor;
 
-    UpsertBatch(int threads, int minParallelPoints) {
+    UpsertBatch(int threads) {
         this.threads = threads;
-        this.minParallelPoints = minParallelPoints;
     }
 
     /**
@@ -118,13 +115,12 @@ final class UpsertBatch {
             order.add(p);
         }
         p.add(id, vector, payload);
-        pointCount++;
     }
 
     /** Applies every queued point to its collection and returns when all are searchable. */
     void applyPoints() throws Exception {
         try {
-            if (order.size() <= 1 || threads <= 1 || pointCount < minParallelPoints) {
+            if (order.size() <= 1 || threads <= 1) {
                 for (Points p : order) {
                     p.apply();
                 }
@@ -164,7 +160,6 @@ final class UpsertBatch {
         } finally {
             points.clear();
             order.clear();
-            pointCount = 0;
         }
     }
 
