@@ -48,6 +48,15 @@ final class IndexMetrics {
     /** Time one shard spends on one search, in microseconds (histogram). */
     static final String SEARCH_LATENCY = "searchLatencyMicros";
 
+    /**
+     * Milliseconds from an upsert's or delete's Kafka record timestamp (set by the producer, or by
+     * the broker for a topic with {@code message.timestamp.type=LogAppendTime}) to the moment the
+     * write is searchable in its shard; over the last {@link #LATENCY_WINDOW} writes (histogram).
+     * It covers broker, source, decode and the shuffle; what it leaves out of produce-to-searchable
+     * is the producer's own batching and the query path.
+     */
+    static final String APPLY_LAG = "applyLagMs";
+
     /** Milliseconds the last restore from a checkpoint or savepoint took; 0 for none (gauge). */
     static final String RESTORE_DURATION = "restoreDurationMs";
 
@@ -113,6 +122,7 @@ final class IndexMetrics {
     final Counter rejectedOps;
     final Meter ingestRate;
     final Histogram searchLatencyMicros;
+    final Histogram applyLagMs;
 
     private final MetricGroup group;
     private final Collection<LiveShard> shards;
@@ -133,6 +143,7 @@ final class IndexMetrics {
         ingestRate = group.meter(INGEST_RATE, new MeterView(RATE_SECONDS));
         searchLatencyMicros =
                 group.histogram(SEARCH_LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+        applyLagMs = group.histogram(APPLY_LAG, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         Gauge<Long> searches = group.gauge(SEARCHES, this::searchCount);
         group.meter(SEARCH_RATE, new MeterView(searches));
         group.gauge(VECTORS, this::vectorCount);
@@ -175,6 +186,16 @@ final class IndexMetrics {
     void applied(Counter kind) {
         kind.inc();
         ingestRate.markEvent();
+    }
+
+    /**
+     * A write whose record carried {@code timestamp} became searchable at {@code nowMillis}; writes
+     * without a timestamp are not counted. A producer clock ahead of this one counts as 0.
+     */
+    void searchable(long timestamp, long nowMillis) {
+        if (timestamp != ShardWriter.NO_TIMESTAMP && timestamp > 0) {
+            applyLagMs.update(Math.max(0, nowMillis - timestamp));
+        }
     }
 
     /** Records the restore that brought {@code records} records back in {@code millis} ms. */

@@ -287,7 +287,8 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
             throw new IllegalStateException(
                     "received " + op + " for a key this subtask does not own");
         }
-        if (writer.apply(shard, op)) {
+        long timestamp = element.hasTimestamp() ? element.getTimestamp() : ShardWriter.NO_TIMESTAMP;
+        if (writer.apply(shard, op, timestamp)) {
             // A batch started: it is applied within the delay even when no other op follows.
             long now = getProcessingTimeService().getCurrentProcessingTime();
             getProcessingTimeService()

@@ -31,6 +31,9 @@ final class ShardWriter {
 
     private static final char SEPARATOR = '\u0000';
 
+    /** The timestamp of an op whose record carried none (a restore, a parked record). */
+    static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
     private final MapState<String, StoredRecord> records;
     private final MapState<String, byte[]> specs;
     private final MapState<Integer, Long> applied;
@@ -68,11 +71,12 @@ final class ShardWriter {
     /**
      * Applies {@code op}, or buffers it when it is an upsert and batching is on; returns true when
      * the op started a new batch (the caller then arranges a {@link #flush()} within the batch
-     * delay).
+     * delay). {@code timestamp} is the op's Kafka record timestamp, or {@link #NO_TIMESTAMP}: an
+     * upsert or delete that carries one feeds the apply-lag histogram once it is searchable.
      */
-    boolean apply(LiveShard shard, ShardOp op) throws Exception {
+    boolean apply(LiveShard shard, ShardOp op, long timestamp) throws Exception {
         if (op.kind == ShardOp.Kind.UPSERT && batchOptions.batching()) {
-            batch.add(shard, op);
+            batch.add(shard, op, timestamp);
             if (batch.size() >= batchOptions.maxOps()) {
                 flush();
                 return false;
@@ -86,9 +90,11 @@ final class ShardWriter {
         switch (op.kind) {
             case UPSERT:
                 upsert(shard, op);
+                metrics.searchable(timestamp, System.currentTimeMillis());
                 break;
             case DELETE:
                 delete(shard, op);
+                metrics.searchable(timestamp, System.currentTimeMillis());
                 break;
             case COLLECTION:
                 changeCollection(shard, op);
@@ -115,6 +121,7 @@ final class ShardWriter {
         if (batch.isEmpty()) {
             return;
         }
+        long[] timestamps = batch.timestamps();
         for (int i = 0; i < batch.size(); i++) {
             ShardOp op = batch.op(i);
             setCurrentKey.accept(op.shardKey);
@@ -125,6 +132,10 @@ final class ShardWriter {
         }
         batch.clearOps();
         batch.applyPoints();
+        long now = System.currentTimeMillis();
+        for (long t : timestamps) {
+            metrics.searchable(t, now);
+        }
     }
 
     /** Stops the batch threads. */

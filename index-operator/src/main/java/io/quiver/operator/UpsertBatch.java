@@ -3,6 +3,7 @@ package io.quiver.operator;
 import io.quiver.shard.LiveCollection;
 import io.quiver.shard.LiveShard;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,16 +59,29 @@ final class UpsertBatch {
     private final List<ShardOp> ops = new ArrayList<>();
     private final Map<LiveCollection, Points> points = new IdentityHashMap<>();
     private final List<Points> order = new ArrayList<>();
+    private long[] timestamps = new long[64];
     private ExecutorService executor;
 
     UpsertBatch(int threads) {
         this.threads = threads;
     }
 
-    /** Buffers an upsert that is not applied yet. */
-    void add(LiveShard shard, ShardOp op) {
+    /**
+     * Buffers an upsert that is not applied yet; {@code timestamp} is its record's Kafka timestamp,
+     * or {@link ShardWriter#NO_TIMESTAMP}.
+     */
+    void add(LiveShard shard, ShardOp op, long timestamp) {
+        if (ops.size() == timestamps.length) {
+            timestamps = Arrays.copyOf(timestamps, timestamps.length * 2);
+        }
+        timestamps[ops.size()] = timestamp;
         shards.add(shard);
         ops.add(op);
+    }
+
+    /** The buffered upserts' record timestamps, in arrival order. */
+    long[] timestamps() {
+        return Arrays.copyOf(timestamps, ops.size());
     }
 
     int size() {

@@ -182,6 +182,12 @@ class IndexOperatorTest {
         assertThat(metrics.staleWrites.getCount()).isEqualTo(1);
         assertThat(metrics.ingestRate.getCount()).isEqualTo(3);
         assertThat(metrics.restoreMillis()).isZero();
+        assertThat(metrics.applyLagMs.getCount()).isZero(); // no op carried a record timestamp
+        long sent = System.currentTimeMillis() - 5_000;
+        harness.processElement(new StreamRecord<>(upsert("c", 3, 3, 1, null), sent));
+        harness.processElement(new StreamRecord<>(ShardOp.delete(KEY, "docs", "c", 2, 0, 7), sent));
+        assertThat(metrics.applyLagMs.getCount()).isEqualTo(2);
+        assertThat(metrics.applyLagMs.getStatistics().getMin()).isBetween(5_000L, 60_000L);
 
         // The shard server reports each search through the live shard, from its own threads.
         LiveShard live = server.registry().get(SHARD);

@@ -91,6 +91,29 @@ class UpsertBatchingTest {
     }
 
     @Test
+    void applyLagIsRecordedWhenABatchBecomesSearchableFromItsRecordsTimestamps() throws Exception {
+        int key = KEYS.keyOf(2);
+        long now = System.currentTimeMillis();
+        harness.processElement(
+                new StreamRecord<>(
+                        ShardOp.upsert(key, "docs", "a", vector(1), null, ShardOp.NO_VERSION, 0, 1),
+                        now - 60_000));
+        harness.processElement(
+                new StreamRecord<>(
+                        ShardOp.upsert(key, "docs", "b", vector(2), null, ShardOp.NO_VERSION, 0, 2),
+                        now - 1_000));
+        // A record without a timestamp (parked, or a test) is searchable but not counted.
+        process(ShardOp.upsert(key, "docs", "c", vector(3), null, ShardOp.NO_VERSION, 0, 3));
+        IndexMetrics metrics = ((IndexOperator) harness.getOperator()).metrics();
+        assertThat(metrics.applyLagMs.getCount()).isZero(); // still waiting in the batch
+
+        process(ShardOp.marker(key, 0, 3));
+        assertThat(metrics.applyLagMs.getCount()).isEqualTo(2);
+        assertThat(metrics.applyLagMs.getStatistics().getMax()).isBetween(60_000L, 120_000L);
+        assertThat(metrics.applyLagMs.getStatistics().getMin()).isBetween(1_000L, 60_000L);
+    }
+
+    @Test
     void laterWritesOfAnIdInOneBatchWinAndOlderVersionsLose() throws Exception {
         int key = KEYS.keyOf(0);
         process(ShardOp.upsert(key, "docs", "a", vector(1), null, 5, 0, 1));

@@ -60,6 +60,8 @@ public final class DecodeOperator extends AbstractStreamOperator<ShardOp>
     public static final OutputTag<DeadLetter> DEAD_LETTERS =
             new OutputTag<>("dead-letters", TypeInformation.of(DeadLetter.class));
 
+    private static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
     /** How often offset markers are sent; bounds the staleness of applied offsets. */
     public static final long MARKER_INTERVAL_MILLIS = 50;
 
@@ -168,7 +170,7 @@ public final class DecodeOperator extends AbstractStreamOperator<ShardOp>
     public void processElement1(StreamRecord<KafkaBytes> element) {
         KafkaBytes in = element.getValue();
         seen.merge(in.partition, in.offset, Math::max);
-        handle(in);
+        handle(in, element.hasTimestamp() ? element.getTimestamp() : NO_TIMESTAMP);
     }
 
     /** A collections-topic record: key = name, value = spec JSON or null (deleted). */
@@ -218,11 +220,18 @@ public final class DecodeOperator extends AbstractStreamOperator<ShardOp>
         release(name);
     }
 
-    private void handle(KafkaBytes in) {
+    /**
+     * Decodes {@code in} and forwards, parks or dead-letters it. A forwarded op keeps its Kafka
+     * record timestamp, from which the index operator measures its apply lag.
+     */
+    private void handle(KafkaBytes in, long timestamp) {
         RecordDecoder.Outcome outcome = decoder.decode(in, specs);
         switch (outcome.action()) {
             case FORWARD:
-                output.collect(new StreamRecord<>(outcome.op()));
+                output.collect(
+                        timestamp == NO_TIMESTAMP
+                                ? new StreamRecord<>(outcome.op())
+                                : new StreamRecord<>(outcome.op(), timestamp));
                 forwarded.inc();
                 break;
             case PARK:
@@ -243,8 +252,9 @@ public final class DecodeOperator extends AbstractStreamOperator<ShardOp>
                 it.remove();
             }
         }
+        // A parked record's wait is not the pipeline's lag: it goes on without its timestamp.
         for (KafkaBytes in : ready) {
-            handle(in);
+            handle(in, NO_TIMESTAMP);
         }
     }
 

@@ -56,6 +56,34 @@ class DecodeOperatorTest {
     }
 
     @Test
+    void aForwardedRecordKeepsItsKafkaTimestampAndAReleasedParkedOneHasNone() throws Exception {
+        harness = open(60_000, null);
+        spec("docs", 2);
+        drain();
+        harness.processElement1(new StreamRecord<>(bytes(0, 0, "docs", "a", "[1,2]"), 1234L));
+        // "later" parks until its spec arrives: its wait is not pipeline lag.
+        harness.processElement1(new StreamRecord<>(bytes(0, 1, "later", "b", "[1,2]"), 5678L));
+        spec("later", 2);
+        List<StreamRecord<ShardOp>> out = new ArrayList<>();
+        Object o;
+        while ((o = harness.getOutput().poll()) != null) {
+            if (o instanceof StreamRecord) {
+                @SuppressWarnings("unchecked")
+                StreamRecord<ShardOp> r = (StreamRecord<ShardOp>) o;
+                if (r.getValue().kind == Kind.UPSERT) {
+                    out.add(r);
+                }
+            }
+        }
+        assertThat(out).hasSize(2);
+        assertThat(out.get(0).getValue().id).isEqualTo("a");
+        assertThat(out.get(0).hasTimestamp()).isTrue();
+        assertThat(out.get(0).getTimestamp()).isEqualTo(1234L);
+        assertThat(out.get(1).getValue().id).isEqualTo("b");
+        assertThat(out.get(1).hasTimestamp()).isFalse();
+    }
+
+    @Test
     void parksRecordsUntilTheirSpecArrivesAndHoldsTheMarkerBelowThem() throws Exception {
         harness = open(60_000, null);
         spec("docs", 2);
@@ -178,6 +206,12 @@ class DecodeOperatorTest {
 
     private void record(int partition, long offset, String collection, String id, String vector)
             throws Exception {
+        harness.processElement1(
+                new StreamRecord<>(bytes(partition, offset, collection, id, vector)));
+    }
+
+    private static KafkaBytes bytes(
+            int partition, long offset, String collection, String id, String vector) {
         String json =
                 "{\"collection\":\""
                         + collection
@@ -186,13 +220,11 @@ class DecodeOperatorTest {
                         + "\",\"vector\":"
                         + vector
                         + "}";
-        harness.processElement1(
-                new StreamRecord<>(
-                        new KafkaBytes(
-                                (collection + "/" + id).getBytes(StandardCharsets.UTF_8),
-                                json.getBytes(StandardCharsets.UTF_8),
-                                partition,
-                                offset)));
+        return new KafkaBytes(
+                (collection + "/" + id).getBytes(StandardCharsets.UTF_8),
+                json.getBytes(StandardCharsets.UTF_8),
+                partition,
+                offset);
     }
 
     private void tick() throws Exception {

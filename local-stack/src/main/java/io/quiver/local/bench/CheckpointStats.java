@@ -11,7 +11,7 @@ import java.util.TreeMap;
 /**
  * Completed checkpoints of the running job, read from Flink's REST API ({@code GET
  * /jobs/<id>/checkpoints}, whose history keeps only the last few, so it is polled while the phase
- * runs and remembered by id).
+ * runs and remembered by id); and, on the same job, the index operator's metrics.
  */
 final class CheckpointStats {
 
@@ -23,6 +23,7 @@ final class CheckpointStats {
     private final String jobName;
     private final Map<Long, Checkpoint> seen = new TreeMap<>();
     private String jobId;
+    private String indexVertex;
 
     CheckpointStats(String flinkRest, String jobName) {
         this.flink = new QuiverHttp(flinkRest);
@@ -31,17 +32,7 @@ final class CheckpointStats {
 
     /** Reads the history once and remembers every completed checkpoint. */
     synchronized void poll() throws IOException {
-        if (jobId == null) {
-            for (JsonNode job : flink.call("GET", "/jobs/overview", null).path("jobs")) {
-                if (jobName.equals(job.path("name").asText())
-                        && "RUNNING".equals(job.path("state").asText())) {
-                    jobId = job.path("jid").asText();
-                }
-            }
-            if (jobId == null) {
-                throw new IOException("no running Flink job named '" + jobName + "'");
-            }
-        }
+        findJob();
         JsonNode history =
                 flink.call("GET", "/jobs/" + jobId + "/checkpoints", null).path("history");
         for (JsonNode c : history) {
@@ -56,6 +47,55 @@ final class CheckpointStats {
                                 c.path("end_to_end_duration").asLong(),
                                 c.path("state_size").asLong(),
                                 c.path("checkpointed_size").asLong()));
+            }
+        }
+    }
+
+    /**
+     * The highest value over the index operator's subtasks of its metric {@code name} (e.g. {@code
+     * applyLagMs_p99}), or NaN while Flink has not reported it yet.
+     */
+    synchronized double indexMetricMax(String name) throws IOException {
+        findJob();
+        if (indexVertex == null) {
+            for (JsonNode v : flink.call("GET", "/jobs/" + jobId, null).path("vertices")) {
+                if ("index".equals(v.path("name").asText())) {
+                    indexVertex = v.path("id").asText();
+                }
+            }
+            if (indexVertex == null) {
+                throw new IOException("job " + jobId + " has no vertex named 'index'");
+            }
+        }
+        JsonNode metrics =
+                flink.call(
+                        "GET",
+                        "/jobs/"
+                                + jobId
+                                + "/vertices/"
+                                + indexVertex
+                                + "/subtasks/metrics?get=index."
+                                + name
+                                + "&agg=max",
+                        null);
+        for (JsonNode m : metrics) {
+            if (m.has("max")) {
+                return m.path("max").asDouble();
+            }
+        }
+        return Double.NaN;
+    }
+
+    private void findJob() throws IOException {
+        if (jobId == null) {
+            for (JsonNode job : flink.call("GET", "/jobs/overview", null).path("jobs")) {
+                if (jobName.equals(job.path("name").asText())
+                        && "RUNNING".equals(job.path("state").asText())) {
+                    jobId = job.path("jid").asText();
+                }
+            }
+            if (jobId == null) {
+                throw new IOException("no running Flink job named '" + jobName + "'");
             }
         }
     }

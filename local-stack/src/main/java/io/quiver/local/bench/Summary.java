@@ -146,6 +146,28 @@ final class Summary {
                         sustained.polls()[1],
                         maxSize / 1048576.0,
                         maxIncrement / 1048576.0));
+        if (!sustained.applyLag().isEmpty()) {
+            double[] p50 = new double[sustained.applyLag().size()];
+            double[] p99 = new double[p50.length];
+            for (int i = 0; i < p50.length; i++) {
+                p50[i] = sustained.applyLag().get(i)[0];
+                p99[i] = sustained.applyLag().get(i)[1];
+            }
+            Arrays.sort(p50);
+            Arrays.sort(p99);
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%nThe pipeline's share: the index operator's `applyLagMs` (Kafka record"
+                                    + " timestamp to searchable in the shard, over each subtask's"
+                                    + " last 2048 writes, worst subtask), read %d times during the"
+                                    + " phase: median %s to %s ms, p99 %s to %s ms.%n",
+                            p50.length,
+                            Report.ms(p50[0]),
+                            Report.ms(p50[p50.length - 1]),
+                            Report.ms(p99[0]),
+                            Report.ms(p99[p99.length - 1])));
+        }
         sb.append("\n`").append(line()).append("`\n");
         return sb.toString();
     }
