@@ -37,7 +37,8 @@ class E2eBenchScriptITCase {
         Result r = run(List.of("--help"), 1);
         assertThat(r.status).isZero();
         assertThat(r.stdout)
-                .contains("--quick", "--smoke", "--out DIR", "freshness", "checkpoints")
+                .contains(
+                        "--quick", "--smoke", "--out DIR", "--storage", "freshness", "checkpoints")
                 .contains("ingest_vps=... core_build_vps=...");
         passed = true;
     }

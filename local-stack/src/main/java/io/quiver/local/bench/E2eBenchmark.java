@@ -2,6 +2,7 @@ package io.quiver.local.bench;
 
 import io.quiver.index.Metric;
 import io.quiver.index.hnsw.HnswIndex;
+import io.quiver.index.hnsw.Storage;
 import io.quiver.local.client.QuiverHttp;
 import io.quiver.local.demo.IdxImages;
 import io.quiver.schemas.routing.ShardKeys;
@@ -90,6 +91,14 @@ public final class E2eBenchmark implements Callable<Integer> {
     int efConstruction;
 
     @Option(
+            names = "--storage",
+            defaultValue = "float32",
+            description =
+                    "vector storage of the benchmark collections and the core build: float32 or"
+                            + " int8 (default: ${DEFAULT-VALUE})")
+    Storage storage;
+
+    @Option(
             names = "--build-threads",
             defaultValue = "2",
             description =
@@ -124,7 +133,10 @@ public final class E2eBenchmark implements Callable<Integer> {
     private final PrintStream log = System.err;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new E2eBenchmark()).execute(args));
+        System.exit(
+                new CommandLine(new E2eBenchmark())
+                        .setCaseInsensitiveEnumValuesAllowed(true)
+                        .execute(args));
     }
 
     @Override
@@ -252,10 +264,11 @@ public final class E2eBenchmark implements Callable<Integer> {
         return String.format(
                 Locale.ROOT,
                 "{\"dimension\": %d, \"metric\": \"l2\", \"index\": {\"type\": \"hnsw\", \"m\": %d,"
-                        + " \"ef_construction\": %d}}",
+                        + " \"ef_construction\": %d, \"storage\": \"%s\"}}",
                 dimension,
                 m,
-                efConstruction);
+                efConstruction,
+                storage.name().toLowerCase(Locale.ROOT));
     }
 
     /**
@@ -294,6 +307,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                     HnswIndex.builder(set.dimension(), Metric.L2)
                             .m(m)
                             .efConstruction(efConstruction)
+                            .storage(storage)
                             .buildThreads(buildThreads)
                             .build();
             index.addAll(vectors, ids);
