@@ -25,7 +25,6 @@ import io.quiver.testkit.EmbeddedKafka;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -248,7 +247,8 @@ class Bm25CollectionIdfITCase {
         assertThat(answer.get("partial").asBoolean()).isFalse();
         assertThat(answer.get("reranked").asBoolean()).isTrue();
         assertThat(answer.has("rerank_reason")).as(answer.toString()).isFalse();
-        assertThat(ids(answer).subList(0, 6)).containsExactly("c2", "c3", "c4", "c5", "c6", "c7");
+        assertThat(TestStack.ids(answer).subList(0, 6))
+                .containsExactly("c2", "c3", "c4", "c5", "c6", "c7");
         assertThat(metric("quiver_rerank_total{method=\"bm25\",outcome=\"ok\"}"))
                 .isEqualTo(Math.max(0, before) + 1);
     }
@@ -305,7 +305,8 @@ class Bm25CollectionIdfITCase {
                 termStats.fetch("late", "body", terms(), 5_000).join(), "late", terms());
         JsonNode after = search("late", "");
         assertThat(after.has("rerank_reason")).as(after.toString()).isFalse();
-        assertThat(ids(after).subList(0, 6)).containsExactly("c2", "c3", "c4", "c5", "c6", "c7");
+        assertThat(TestStack.ids(after).subList(0, 6))
+                .containsExactly("c2", "c3", "c4", "c5", "c6", "c7");
     }
 
     /** The query's terms, a few common ones and one no point holds. */
@@ -354,12 +355,6 @@ class Bm25CollectionIdfITCase {
                 send("POST", "/collections/" + collection + "/points/search", body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
-    }
-
-    private static List<String> ids(JsonNode answer) {
-        List<String> ids = new ArrayList<>();
-        answer.get("result").forEach(h -> ids.add(h.get("id").asText()));
-        return ids;
     }
 
     private static double metric(String sample) throws Exception {

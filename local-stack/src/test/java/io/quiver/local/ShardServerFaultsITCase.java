@@ -129,7 +129,7 @@ class ShardServerFaultsITCase {
         String body = "{\"vector\": [0, 0], \"limit\": 4, \"timeout_ms\": 300}";
         JsonNode full = search(server, body);
         assertThat(full.get("partial").asBoolean()).isFalse();
-        assertThat(ids(full)).containsExactly("p0", "p1", "p2", "p3");
+        assertThat(TestStack.ids(full)).containsExactly("p0", "p1", "p2", "p3");
 
         proxy.stall();
         try {
@@ -137,7 +137,7 @@ class ShardServerFaultsITCase {
                 JsonNode partial = search(server, body);
                 assertThat(partial.get("partial").asBoolean()).isTrue();
                 assertThat(partial.get("missing_shards").toString()).isEqualTo("[2,3]");
-                assertThat(ids(partial)).containsExactly("p0", "p1");
+                assertThat(TestStack.ids(partial)).containsExactly("p0", "p1");
             }
         } finally {
             proxy.resume();
@@ -145,7 +145,7 @@ class ShardServerFaultsITCase {
         await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> !search(server, body).get("partial").asBoolean());
-        assertThat(ids(search(server, body))).containsExactly("p0", "p1", "p2", "p3");
+        assertThat(TestStack.ids(search(server, body))).containsExactly("p0", "p1", "p2", "p3");
     }
 
     @Test
@@ -174,7 +174,7 @@ class ShardServerFaultsITCase {
         for (CompletableFuture<HttpResponse<String>> a : answers) {
             HttpResponse<String> r = a.join();
             assertThat(r.statusCode()).isEqualTo(200);
-            assertThat(ids(JSON.readTree(r.body()))).containsExactly("p0", "p1", "p2");
+            assertThat(TestStack.ids(JSON.readTree(r.body()))).containsExactly("p0", "p1", "p2");
         }
         long[] after = searchesPerShard();
         for (int s = 0; s < 4; s++) {
@@ -182,7 +182,7 @@ class ShardServerFaultsITCase {
         }
 
         JsonNode repeat = search(cachedServer, body);
-        assertThat(ids(repeat)).containsExactly("p0", "p1", "p2");
+        assertThat(TestStack.ids(repeat)).containsExactly("p0", "p1", "p2");
         assertThat(searchesPerShard()).containsExactly(after);
         assertThat(metric(cachedServer, "quiver_search_cache_requests_total{result=\"hit\"}"))
                 .isEqualTo(1);
@@ -200,12 +200,6 @@ class ShardServerFaultsITCase {
         HttpResponse<String> r = send(s, "POST", "/collections/docs/points/search", body);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
-    }
-
-    private static List<String> ids(JsonNode answer) {
-        List<String> ids = new ArrayList<>();
-        answer.get("result").forEach(h -> ids.add(h.get("id").asText()));
-        return ids;
     }
 
     private static double metric(QueryServer s, String sample) throws Exception {
