@@ -193,7 +193,7 @@ final class IndexMetrics {
      * without a timestamp are not counted. A producer clock ahead of this one counts as 0.
      */
     void searchable(long timestamp, long nowMillis) {
-        if (timestamp != ShardWriter.NO_TIMESTAMP && timestamp > 0) {
+        if (timestamp > 0) { // NO_TIMESTAMP is negative
             applyLagMs.update(Math.max(0, nowMillis - timestamp));
         }
     }

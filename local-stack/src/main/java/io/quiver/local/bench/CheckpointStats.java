@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.quiver.local.client.QuiverHttp;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,10 +53,10 @@ final class CheckpointStats {
     }
 
     /**
-     * The highest value over the index operator's subtasks of its metric {@code name} (e.g. {@code
-     * applyLagMs_p99}), or NaN while Flink has not reported it yet.
+     * The highest values over the index operator's subtasks of its metrics {@code names} (e.g.
+     * {@code applyLagMs_p99}), in one request; NaN for one Flink has not reported yet.
      */
-    synchronized double indexMetricMax(String name) throws IOException {
+    synchronized double[] indexMetricsMax(String... names) throws IOException {
         findJob();
         if (indexVertex == null) {
             for (JsonNode v : flink.call("GET", "/jobs/" + jobId, null).path("vertices")) {
@@ -67,6 +68,10 @@ final class CheckpointStats {
                 throw new IOException("job " + jobId + " has no vertex named 'index'");
             }
         }
+        List<String> ids = new ArrayList<>();
+        for (String name : names) {
+            ids.add("index." + name);
+        }
         JsonNode metrics =
                 flink.call(
                         "GET",
@@ -74,16 +79,19 @@ final class CheckpointStats {
                                 + jobId
                                 + "/vertices/"
                                 + indexVertex
-                                + "/subtasks/metrics?get=index."
-                                + name
+                                + "/subtasks/metrics?get="
+                                + String.join(",", ids)
                                 + "&agg=max",
                         null);
+        double[] out = new double[names.length];
+        Arrays.fill(out, Double.NaN);
         for (JsonNode m : metrics) {
-            if (m.has("max")) {
-                return m.path("max").asDouble();
+            int i = ids.indexOf(m.path("id").asText());
+            if (i >= 0 && m.has("max")) {
+                out[i] = m.path("max").asDouble();
             }
         }
-        return Double.NaN;
+        return out;
     }
 
     private void findJob() throws IOException {

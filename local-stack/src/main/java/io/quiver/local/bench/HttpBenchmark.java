@@ -310,9 +310,16 @@ public final class HttpBenchmark implements Callable<Integer> {
         log("warm-up: closed and open loop, in-process and HTTP, %d ms each", millis);
         Load.closedLoop(concurrency, millis, i -> index.search(queries[i % queries.length], k, ef));
         closed.run(concurrency, millis);
+        inProcessOpenLoop(index, queries, ef, millis);
+        Load.openLoop(rate, millis, i -> stack.searchAsync(bodies[i % bodies.length]));
+    }
+
+    /** In-process searches at {@code rate}, each on a pool of {@code concurrency} threads. */
+    private Load.Result inProcessOpenLoop(
+            ShardedIndex index, float[][] queries, int ef, long millis) throws Exception {
         ExecutorService pool = Load.pool(concurrency, "bench-in-process");
         try {
-            Load.openLoop(
+            return Load.openLoop(
                     rate,
                     millis,
                     i ->
@@ -321,7 +328,6 @@ public final class HttpBenchmark implements Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
-        Load.openLoop(rate, millis, i -> stack.searchAsync(bodies[i % bodies.length]));
     }
 
     private List<String> oneRun(
@@ -372,20 +378,8 @@ public final class HttpBenchmark implements Callable<Integer> {
                 http.cpuMicrosPerRequest(ThreadCpu.Part.OTHER));
 
         log("run %d/%d: open loop at %.0f/s, in-process", run, runs, rate);
-        ExecutorService pool = Load.pool(concurrency, "bench-in-process");
-        try {
-            Load.Result inProcessRate =
-                    Load.openLoop(
-                            rate,
-                            millis,
-                            i ->
-                                    CompletableFuture.runAsync(
-                                            () -> index.search(queries[i % queries.length], k, ef),
-                                            pool));
-            rows.add(row(run, "in_process", "open", concurrency, rate, Phase.of(inProcessRate)));
-        } finally {
-            pool.shutdownNow();
-        }
+        Load.Result inProcessRate = inProcessOpenLoop(index, queries, ef, millis);
+        rows.add(row(run, "in_process", "open", concurrency, rate, Phase.of(inProcessRate)));
         log("run %d/%d: open loop at %.0f/s, HTTP", run, runs, rate);
         Load.Result httpRate =
                 Load.openLoop(rate, millis, i -> stack.searchAsync(bodies[i % bodies.length]));

@@ -110,10 +110,10 @@ final class SustainedRun {
                 checkpoints.poll();
                 // The histogram's window still holds the maximum-rate phase's writes at first.
                 if (System.nanoTime() - start >= APPLY_LAG_FROM_NS) {
-                    double lagP50 = checkpoints.indexMetricMax("applyLagMs_median");
-                    double lagP99 = checkpoints.indexMetricMax("applyLagMs_p99");
-                    if (!Double.isNaN(lagP50) && !Double.isNaN(lagP99)) {
-                        applyLag.add(new double[] {lagP50, lagP99});
+                    double[] lag =
+                            checkpoints.indexMetricsMax("applyLagMs_median", "applyLagMs_p99");
+                    if (!Double.isNaN(lag[0]) && !Double.isNaN(lag[1])) {
+                        applyLag.add(lag);
                     }
                 }
                 int done = checkpoints.triggeredSince(startMs).size();
