@@ -62,7 +62,14 @@ import org.slf4j.LoggerFactory;
  * RocksDB's copy; size TaskManager heaps for both.
  *
  * <p>Upserts are applied in short batches ({@link BatchOptions}); a MARKER, any other op and every
- * checkpoint barrier apply the pending batch first.
+ * checkpoint barrier apply the pending batch first. Applying a write puts its record in state and
+ * makes the point searchable at once; its index op (link or unlink in the HNSW graph) is queued on
+ * the collection's link lane and done on the build threads ({@link BatchOptions#MAX_UNLINKED}
+ * bounds the queue). Until then a search scores the point exactly (see {@link
+ * LiveCollection#search}). Every checkpoint barrier, background-rebuild swap, spec change,
+ * collection deletion and the operator's close wait until the lanes concerned are empty, so graph
+ * snapshots, rebuild replays and restores see exactly the records in state; a linking failure fails
+ * the task at its next op.
  *
  * <p>Metrics per subtask (vectors, applied upserts and deletes, ingest and search rates, search
  * latency, restore duration, index heap bytes, owned shards) are listed on {@link IndexMetrics}.
@@ -263,6 +270,12 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
                         batchOptions,
                         rebuildOptions.buildThreads(),
                         this::setCurrentKey);
+        for (LiveShard shard : owned.values()) {
+            for (LiveCollection c : shard.collections().values()) {
+                writer.attach(c);
+            }
+        }
+        metrics.linking(writer::unlinked);
         server = ShardServer.acquire(ShardServerOptions.host(conf), ShardServerOptions.port(conf));
         for (LiveShard shard : owned.values()) {
             shard.setReady(true);
@@ -299,8 +312,9 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        // Upserts that arrived before the barrier belong in this checkpoint's state.
-        writer.flush();
+        // Upserts that arrived before the barrier belong in this checkpoint's state, and the
+        // graph snapshots started below must find every one of them linked.
+        writer.flushAndLink();
         snapshots.beforeCheckpoint(getProcessingTimeService().getCurrentProcessingTime());
     }
 
@@ -308,13 +322,13 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         // Normally empty after prepareSnapshotPreBarrier; a snapshot taken without a barrier
         // (a test harness, a savepoint path that skips it) still holds every upsert processed.
-        writer.flush();
+        writer.flushAndLink();
         super.snapshotState(context);
     }
 
     @Override
     public void finish() throws Exception {
-        writer.flush();
+        writer.flushAndLink();
         super.finish();
     }
 
@@ -323,7 +337,8 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
      * then rewrites the queryable status of every owned shard; runs on the task thread.
      */
     private void publishStatus(long now) throws Exception {
-        // A swap replays from the live collections, which must hold every upsert in state.
+        // A swap replays from the live collections, which must hold every upsert in state (and
+        // waits for its collection's writes to be linked).
         writer.flush();
         rebuilds.swapFinished();
         rebuilds.checkTombstones(owned);
@@ -387,6 +402,11 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     /** This subtask's background rebuilds; for tests. */
     BackgroundRebuilds rebuilds() {
         return rebuilds;
+    }
+
+    /** Applies waiting upserts and waits until every write is linked; for tests. */
+    void awaitLinked() throws Exception {
+        writer.flushAndLink();
     }
 
     /** This subtask's metrics; for tests. */
