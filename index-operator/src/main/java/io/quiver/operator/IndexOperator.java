@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -111,6 +112,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     private transient long restoreMillis;
     private transient ShardRestore.Result restoreSummary;
     private transient BatchOptions batchOptions;
+    private transient Executor linkExecutor;
 
     public IndexOperator(int numShards, int maxParallelism, IndexFactory indexFactory) {
         new ShardKeys(numShards, maxParallelism); // validates early, at job build time
@@ -269,6 +271,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
                         rebuilds,
                         batchOptions,
                         rebuildOptions.buildThreads(),
+                        linkExecutor,
                         this::setCurrentKey);
         for (LiveShard shard : owned.values()) {
             for (LiveCollection c : shard.collections().values()) {
@@ -402,6 +405,14 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     /** This subtask's background rebuilds; for tests. */
     BackgroundRebuilds rebuilds() {
         return rebuilds;
+    }
+
+    /**
+     * Links written points on {@code executor} instead of on threads of the operator's own; call
+     * before {@link #open()}. For tests that decide when linking runs.
+     */
+    void linkOn(Executor executor) {
+        this.linkExecutor = executor;
     }
 
     /** Applies waiting upserts and waits until every write is linked; for tests. */

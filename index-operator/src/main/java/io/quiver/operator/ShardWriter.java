@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.IntConsumer;
 import org.apache.flink.api.common.state.MapState;
 import org.slf4j.Logger;
@@ -57,13 +58,18 @@ final class ShardWriter {
             BackgroundRebuilds rebuilds,
             BatchOptions batchOptions,
             int batchThreads,
+            Executor linkExecutor,
             IntConsumer setCurrentKey) {
         this.batchOptions = batchOptions;
-        this.lanes =
-                batchOptions.maxUnlinked() > 0
-                        ? LinkLanes.withThreads(
-                                batchThreads, batchOptions.maxUnlinked(), metrics::linked)
-                        : null;
+        if (batchOptions.maxUnlinked() == 0) {
+            this.lanes = null;
+        } else if (linkExecutor == null) {
+            this.lanes =
+                    LinkLanes.withThreads(
+                            batchThreads, batchOptions.maxUnlinked(), metrics::linked);
+        } else {
+            this.lanes = new LinkLanes(linkExecutor, batchOptions.maxUnlinked(), metrics::linked);
+        }
         // With link lanes a batch only queues its points, which takes no build threads.
         this.batch = new UpsertBatch(lanes == null ? batchThreads : 1);
         this.setCurrentKey = setCurrentKey;

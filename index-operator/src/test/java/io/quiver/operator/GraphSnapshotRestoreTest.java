@@ -236,8 +236,7 @@ class GraphSnapshotRestoreTest {
         }
     }
 
-    /** Top-10 ids of 40 seeded queries. */
-    /** Searches the graph itself, once every write so far is linked into it. */
+    /** Top-10 ids of 40 seeded queries on the graph itself, once every write is linked into it. */
     private List<List<String>> searches(String name, int ef) throws Exception {
         operator().awaitLinked();
         Random queries = new Random(SEED + 1);
