@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * {@link #flush()}, applies the waiting ones first, in arrival order, so an op never overtakes an
  * earlier one and a MARKER is applied only once everything before it is searchable. Waiting upserts
  * are in neither state nor index: the owner flushes before each checkpoint barrier.
+ *
+ * <p>With {@link BatchOptions#MAX_UNLINKED} above 0 a write is searchable once applied and its
+ * index op waits on its collection's link lane ({@link LinkLanes}); {@link #flushAndLink()} (before
+ * each checkpoint barrier), a spec change or deletion of the collection, and {@link #close()} wait
+ * until the lanes concerned are empty, and a linking failure is rethrown by the next op.
  */
 final class ShardWriter {
 
