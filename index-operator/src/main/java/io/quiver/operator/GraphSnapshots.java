@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * those delta entries; ids logged later stay and are replayed on top of it. Replay reads the
  * records, so replaying an op the snapshot already holds is harmless.
  *
+ * <p>An op is logged when it is applied, before its point is linked into the graph on a link lane
+ * ({@link ShardWriter}); a snapshot therefore starts only once the lanes are empty: at a checkpoint
+ * barrier after {@link ShardWriter#flushAndLink()}, and in {@link #rebuilt} after the swap waited
+ * for its collection's lane.
+ *
  * <p>Threading: everything but the serialization runs on the task thread; serialization runs on one
  * background thread per operator and its bytes are written to state by {@link #commitFinished()} on
  * the task thread. Nothing is lost when a serialization fails or the job stops before a commit: the
