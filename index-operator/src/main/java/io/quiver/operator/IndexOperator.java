@@ -67,10 +67,12 @@ import org.slf4j.LoggerFactory;
  * makes the point searchable at once; its index op (link or unlink in the HNSW graph) is queued on
  * the collection's link lane and done on the build threads ({@link BatchOptions#MAX_UNLINKED}
  * bounds the queue). Until then a search scores the point exactly (see {@link
- * LiveCollection#search}). Every checkpoint barrier, background-rebuild swap, spec change,
- * collection deletion and the operator's close wait until the lanes concerned are empty, so graph
- * snapshots, rebuild replays and restores see exactly the records in state; a linking failure fails
- * the task at its next op.
+ * LiveCollection#search}). A graph snapshot's start (at a checkpoint barrier, for the collections
+ * due), a background-rebuild swap, a spec change, a collection deletion and the operator's finish
+ * and close wait until the lanes concerned are empty, so graph snapshots and rebuild replays see
+ * exactly what they would if every write were linked at once. A checkpoint needs no more: the
+ * records and delta logs in state hold every write, linked or not, and a restore replays them. A
+ * linking failure fails the task at its next op.
  *
  * <p>Metrics per subtask (vectors, applied upserts and deletes, ingest and search rates, search
  * latency, restore duration, index heap bytes, owned shards) are listed on {@link IndexMetrics}.
@@ -168,7 +170,8 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
                         getPartitionedState(GraphSnapshots.headersDescriptor()),
                         getPartitionedState(GraphSnapshots.deltaDescriptor()),
                         SnapshotOptions.from(configuration()),
-                        this::setCurrentKey);
+                        this::setCurrentKey,
+                        this::awaitLinked);
         owned = new LinkedHashMap<>();
         KeyGroupRange range =
                 KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
@@ -315,9 +318,9 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        // Upserts that arrived before the barrier belong in this checkpoint's state, and the
-        // graph snapshots started below must find every one of them linked.
-        writer.flushAndLink();
+        // Upserts that arrived before the barrier belong in this checkpoint's state. Only the
+        // collections whose graph snapshots start below wait for their link lanes.
+        writer.flush();
         snapshots.beforeCheckpoint(getProcessingTimeService().getCurrentProcessingTime());
     }
 
@@ -325,7 +328,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     public void snapshotState(StateSnapshotContext context) throws Exception {
         // Normally empty after prepareSnapshotPreBarrier; a snapshot taken without a barrier
         // (a test harness, a savepoint path that skips it) still holds every upsert processed.
-        writer.flushAndLink();
+        writer.flush();
         super.snapshotState(context);
     }
 
@@ -413,6 +416,15 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
      */
     void linkOn(Executor executor) {
         this.linkExecutor = executor;
+    }
+
+    /** Waits until the written points of one collection of one shard are all linked. */
+    private void awaitLinked(int shardKey, String collection) {
+        LiveShard shard = owned.get(shardKey);
+        LiveCollection c = shard == null ? null : shard.collection(collection);
+        if (c != null) {
+            c.awaitLinked();
+        }
     }
 
     /** Applies waiting upserts and waits until every write is linked; for tests. */

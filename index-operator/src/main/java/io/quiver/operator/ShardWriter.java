@@ -28,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * are in neither state nor index: the owner flushes before each checkpoint barrier.
  *
  * <p>With {@link BatchOptions#MAX_UNLINKED} above 0 a write is searchable once applied and its
- * index op waits on its collection's link lane ({@link LinkLanes}); {@link #flushAndLink()} (before
- * each checkpoint barrier), a spec change or deletion of the collection, and {@link #close()} wait
- * until the lanes concerned are empty, and a linking failure is rethrown by the next op.
+ * index op waits on its collection's link lane ({@link LinkLanes}); a spec change or deletion of
+ * the collection, {@link #flushAndLink()} (at the end of input) and {@link #close()} wait until the
+ * lanes concerned are empty (graph snapshots wait on their own, see {@link GraphSnapshots}), and a
+ * linking failure is rethrown by the next op.
  */
 final class ShardWriter {
 
@@ -160,8 +161,7 @@ final class ShardWriter {
     }
 
     /**
-     * {@link #flush()}, then waits until every point written so far is linked into its index: what
-     * a checkpoint's graph snapshots, a rebuild's replay and a restore rely on.
+     * {@link #flush()}, then waits until every point written so far is linked into its index.
      *
      * @throws IllegalStateException when linking failed
      */

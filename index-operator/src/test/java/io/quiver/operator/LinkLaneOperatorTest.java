@@ -87,6 +87,10 @@ class LinkLaneOperatorTest {
 
     private final Random random = new Random(SEED);
     private final Map<String, float[]> live = new HashMap<>();
+
+    /** Point i goes to shard {@code i % spread}; only those shards have the collection. */
+    private int spread = SHARDS;
+
     private ShardServer server;
     private Gate gate;
     private KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> harness;
@@ -108,8 +112,9 @@ class LinkLaneOperatorTest {
     }
 
     @Test
-    void writesAreSearchableBeforeTheyAreLinkedAndABarrierWaitsForTheLanes() throws Exception {
-        start(gate, conf -> {});
+    void writesAreSearchableBeforeTheyAreLinkedAndAGraphSnapshotWaitsForTheLanes()
+            throws Exception {
+        start(gate, conf -> conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 1));
         upserts(0, 200);
         deletes(0, 200, 9);
         for (int s = 0; s < SHARDS; s++) {
@@ -121,11 +126,25 @@ class LinkLaneOperatorTest {
         assertThat(server.registry().get(1).applied().offset(0)).isEqualTo(199);
         assertEveryPointFound();
 
+        // Every collection is due for a graph snapshot at this barrier: all lanes must empty.
         gate.openWhenWaiting(Thread.currentThread());
         harness.prepareSnapshotPreBarrier(1);
 
         assertThat(unlinked()).isZero();
         assertThat(indexed()).isEqualTo(live.size());
+        assertEveryPointFound();
+    }
+
+    @Test
+    void aBarrierThatStartsNoGraphSnapshotDoesNotWaitForTheLanes() throws Exception {
+        start(gate, conf -> {});
+        upserts(0, 200);
+
+        harness.prepareSnapshotPreBarrier(1);
+        OperatorSubtaskState state = harness.snapshot(1, 1);
+
+        assertThat(state).isNotNull();
+        assertThat(unlinked()).as("still queued").isEqualTo(200);
         assertEveryPointFound();
     }
 
@@ -176,11 +195,13 @@ class LinkLaneOperatorTest {
                 ShardOp.upsert(
                         KEYS.keyOf(0), "docs", "nan", broken, null, ShardOp.NO_VERSION, 0, 10));
 
-        assertThatThrownBy(() -> harness.prepareSnapshotPreBarrier(1))
+        assertThatThrownBy(() -> operator().awaitLinked())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("linking")
                 .hasRootCauseMessage("vector component 3 is NaN: components must be finite");
         assertThatThrownBy(() -> upserts(10, 11)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> harness.prepareSnapshotPreBarrier(1))
+                .isInstanceOf(IllegalStateException.class);
         // Finishing fails the same way (the task is failing); closing still releases everything.
         assertThatThrownBy(harness::close).isInstanceOf(IllegalStateException.class);
         operator().close();
@@ -189,31 +210,37 @@ class LinkLaneOperatorTest {
 
     @Test
     void aCheckpointTakenWithOpsQueuedRestoresEveryPoint() throws Exception {
-        Consumer<Configuration> everyCheckpoint =
-                conf -> conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 1);
-        start(gate, everyCheckpoint);
+        // One collection in one shard: its graph comes due at every second checkpoint exactly
+        // (several collections would take turns).
+        spread = 1;
+        Consumer<Configuration> everySecond =
+                conf -> conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 2);
+        start(gate, everySecond);
         upserts(0, 300);
+        harness.prepareSnapshotPreBarrier(1); // no snapshot due yet: no wait
+        assertThat(unlinked()).isEqualTo(300);
         gate.openWhenWaiting(Thread.currentThread());
-        harness.prepareSnapshotPreBarrier(1);
+        harness.prepareSnapshotPreBarrier(2); // every graph due: waits for its lane
         await().atMost(Duration.ofSeconds(30)).until(() -> operator().snapshots().idle());
         harness.setProcessingTime(
                 harness.getProcessingTime() + IndexOperator.STATUS_INTERVAL_MILLIS + 1);
         assertThat(operator().snapshots().committedEpoch(KEYS.keyOf(0), "docs")).isEqualTo(1);
 
-        // Queued when the next checkpoint comes: new points, updates and deletes.
+        // Queued when the next checkpoint is taken: new points, updates and deletes.
         gate.shut();
         upserts(300, 400);
         upserts(50, 80);
         deletes(0, 400, 7);
-        assertThat(unlinked()).isPositive();
-        gate.openWhenWaiting(Thread.currentThread());
-        OperatorSubtaskState state = harness.snapshot(2, 2);
+        harness.prepareSnapshotPreBarrier(3);
+        OperatorSubtaskState state = harness.snapshot(3, 3);
+        assertThat(unlinked()).as("taken with ops queued").isPositive();
 
+        gate.open();
         harness.close();
         harness = null;
-        start(null, everyCheckpoint, state);
+        start(null, everySecond, state);
         ShardRestore.Result restored = operator().restoreSummary();
-        assertThat(restored.fromSnapshot()).isEqualTo(SHARDS);
+        assertThat(restored.fromSnapshot()).isEqualTo(1);
         assertThat(restored.rebuilt()).isZero();
         assertThat(restored.replayed()).isPositive();
         assertThat(indexed()).isEqualTo(live.size());
@@ -225,7 +252,7 @@ class LinkLaneOperatorTest {
 
     private void start(Executor linkExecutor, Consumer<Configuration> conf) throws Exception {
         start(linkExecutor, conf, null);
-        for (int s = 0; s < SHARDS; s++) {
+        for (int s = 0; s < spread; s++) {
             process(ShardOp.collection(KEYS.keyOf(s), "docs", SPEC));
         }
     }
@@ -251,7 +278,7 @@ class LinkLaneOperatorTest {
 
     /** The collection that point {@code i} goes to. */
     private LiveCollection collection(int i) {
-        return server.registry().get(i % SHARDS).collection("docs");
+        return server.registry().get(i % spread).collection("docs");
     }
 
     private void upserts(int from, int to) throws Exception {
@@ -263,7 +290,7 @@ class LinkLaneOperatorTest {
             live.put("p" + i, v);
             process(
                     ShardOp.upsert(
-                            KEYS.keyOf(i % SHARDS),
+                            KEYS.keyOf(i % spread),
                             "docs",
                             "p" + i,
                             v,
@@ -279,7 +306,7 @@ class LinkLaneOperatorTest {
             live.remove("p" + i);
             process(
                     ShardOp.delete(
-                            KEYS.keyOf(i % SHARDS), "docs", "p" + i, ShardOp.NO_VERSION, 0, i));
+                            KEYS.keyOf(i % spread), "docs", "p" + i, ShardOp.NO_VERSION, 0, i));
         }
     }
 
@@ -294,7 +321,7 @@ class LinkLaneOperatorTest {
 
     private long indexed() {
         long n = 0;
-        for (int s = 0; s < SHARDS; s++) {
+        for (int s = 0; s < spread; s++) {
             n += server.registry().get(s).collection("docs").index().size();
         }
         return n;
@@ -302,7 +329,7 @@ class LinkLaneOperatorTest {
 
     private long searchable() {
         long n = 0;
-        for (int s = 0; s < SHARDS; s++) {
+        for (int s = 0; s < spread; s++) {
             n += server.registry().get(s).collection("docs").size();
         }
         return n;
@@ -310,7 +337,7 @@ class LinkLaneOperatorTest {
 
     private long unlinked() {
         long n = 0;
-        for (int s = 0; s < SHARDS; s++) {
+        for (int s = 0; s < spread; s++) {
             n += server.registry().get(s).collection("docs").unlinked();
         }
         return n;
