@@ -227,6 +227,9 @@ final class BackgroundRebuilds {
         if (live == null) {
             return;
         }
+        // The old index is snapshotted no more and the replay reads the live points: every write
+        // must be linked first, or a queued op would land on the new index after the swap.
+        live.awaitLinked();
         for (String id : r.touched) {
             float[] vector = live.vector(id);
             if (vector != null) {

@@ -33,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * those delta entries; ids logged later stay and are replayed on top of it. Replay reads the
  * records, so replaying an op the snapshot already holds is harmless.
  *
+ * <p>An op is logged when it is applied, before its point is linked into the graph on its
+ * collection's link lane ({@link ShardWriter}); a snapshot therefore starts only once that lane is
+ * empty ({@link LinkWait}, on the task thread). A checkpoint barrier waits for the lanes of the
+ * collections it starts snapshots of and no others: the records and delta log in state describe
+ * every write, linked or not, so a restore (snapshot plus delta replay) needs nothing else.
+ *
  * <p>Threading: everything but the serialization runs on the task thread; serialization runs on one
  * background thread per operator and its bytes are written to state by {@link #commitFinished()} on
  * the task thread. Nothing is lost when a serialization fails or the job stops before a commit: the
@@ -49,6 +55,7 @@ final class GraphSnapshots {
     private final MapState<String, Long> delta;
     private final SnapshotOptions options;
     private final IntConsumer setCurrentKey;
+    private final LinkWait awaitLinked;
     private final Map<Integer, Map<String, Tracked>> tracked = new HashMap<>();
     private ExecutorService executor;
     private volatile long lastSnapshotBytes;
@@ -59,6 +66,8 @@ final class GraphSnapshots {
 
     /** One HNSW collection of one shard, as far as snapshots go. */
     private static final class Tracked {
+        final int shardKey;
+        final String collection;
         HnswIndex index;
         long committedEpoch;
         long nextEpoch;
@@ -67,7 +76,15 @@ final class GraphSnapshots {
         long opsSinceCheckpoint;
         Future<GraphSnapshot> inFlight;
 
-        Tracked(HnswIndex index, long committedEpoch, long nextEpoch, long deltaIds) {
+        Tracked(
+                int shardKey,
+                String collection,
+                HnswIndex index,
+                long committedEpoch,
+                long nextEpoch,
+                long deltaIds) {
+            this.shardKey = shardKey;
+            this.collection = collection;
             this.index = index;
             this.committedEpoch = committedEpoch;
             this.nextEpoch = nextEpoch;
@@ -80,7 +97,9 @@ final class GraphSnapshots {
             MapState<String, byte[]> headers,
             MapState<String, Long> delta,
             SnapshotOptions options,
-            IntConsumer setCurrentKey) {
+            IntConsumer setCurrentKey,
+            LinkWait awaitLinked) {
+        this.awaitLinked = awaitLinked;
         this.chunks = chunks;
         this.headers = headers;
         this.delta = delta;
@@ -135,7 +154,7 @@ final class GraphSnapshots {
             long nextEpoch,
             long deltaIds,
             boolean soon) {
-        Tracked t = new Tracked(index, committedEpoch, nextEpoch, deltaIds);
+        Tracked t = new Tracked(shardKey, collection, index, committedEpoch, nextEpoch, deltaIds);
         if (soon) {
             t.checkpointsSince = options.everyCheckpoints();
         }
@@ -175,7 +194,7 @@ final class GraphSnapshots {
      * serialization is still running); the current key is {@code shardKey}. The committed snapshot
      * and delta log stay valid until the new snapshot commits: they describe the same points.
      */
-    void rebuilt(int shardKey, String collection, HnswIndex next) {
+    void rebuilt(int shardKey, String collection, HnswIndex next) throws Exception {
         Tracked t = get(shardKey, collection);
         if (t == null) {
             // The spec changed: the old graph state was dropped with the old spec.
@@ -262,7 +281,9 @@ final class GraphSnapshots {
         deltaLengthSeen = deltaLength();
     }
 
-    private void start(Tracked t) {
+    private void start(Tracked t) throws Exception {
+        // The cut must include every op logged with this epoch or lower: all linked.
+        awaitLinked.await(t.shardKey, t.collection);
         long epoch = t.nextEpoch++;
         HnswIndex index = t.index;
         if (executor == null) {
@@ -412,5 +433,11 @@ final class GraphSnapshots {
             executor.shutdownNow();
             executor = null;
         }
+    }
+
+    /** Waits on the task thread until a collection's written points are all in its graph. */
+    @FunctionalInterface
+    interface LinkWait {
+        void await(int shardKey, String collection) throws Exception;
     }
 }

@@ -57,6 +57,19 @@ final class IndexMetrics {
      */
     static final String APPLY_LAG = "applyLagMs";
 
+    /**
+     * Milliseconds a searchable write waited on its collection's link lane until its index op was
+     * done (the point linked into or removed from the graph); over the last {@link #LATENCY_WINDOW}
+     * ops (histogram). Searches score such points exactly meanwhile.
+     */
+    static final String LINK_LAG = "linkLagMs";
+
+    /**
+     * Writes that are searchable but not yet linked into their index, over the subtask's
+     * collections (gauge); at most {@code quiver.ingest.max-unlinked}.
+     */
+    static final String UNLINKED_OPS = "unlinkedOps";
+
     /** Milliseconds the last restore from a checkpoint or savepoint took; 0 for none (gauge). */
     static final String RESTORE_DURATION = "restoreDurationMs";
 
@@ -123,6 +136,7 @@ final class IndexMetrics {
     final Meter ingestRate;
     final Histogram searchLatencyMicros;
     final Histogram applyLagMs;
+    final Histogram linkLagMs;
 
     private final MetricGroup group;
     private final Collection<LiveShard> shards;
@@ -144,6 +158,7 @@ final class IndexMetrics {
         searchLatencyMicros =
                 group.histogram(SEARCH_LATENCY, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         applyLagMs = group.histogram(APPLY_LAG, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
+        linkLagMs = group.histogram(LINK_LAG, new DescriptiveStatisticsHistogram(LATENCY_WINDOW));
         Gauge<Long> searches = group.gauge(SEARCHES, this::searchCount);
         group.meter(SEARCH_RATE, new MeterView(searches));
         group.gauge(VECTORS, this::vectorCount);
@@ -180,6 +195,16 @@ final class IndexMetrics {
     void rebuilds(BackgroundRebuilds rebuilds) {
         group.gauge(REBUILDS_RUNNING, rebuilds::runningCount);
         group.gauge(REBUILDS_DONE, rebuilds::done);
+    }
+
+    /** Registers the gauge of ops waiting on the link lanes. */
+    void linking(Gauge<Integer> unlinked) {
+        group.gauge(UNLINKED_OPS, unlinked);
+    }
+
+    /** One index op done on a link lane after waiting {@code millis}; any thread. */
+    void linked(long millis) {
+        linkLagMs.update(millis);
     }
 
     /** One upsert or delete applied. */

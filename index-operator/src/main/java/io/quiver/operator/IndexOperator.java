@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -62,7 +63,16 @@ import org.slf4j.LoggerFactory;
  * RocksDB's copy; size TaskManager heaps for both.
  *
  * <p>Upserts are applied in short batches ({@link BatchOptions}); a MARKER, any other op and every
- * checkpoint barrier apply the pending batch first.
+ * checkpoint barrier apply the pending batch first. Applying a write puts its record in state and
+ * makes the point searchable at once; its index op (link or unlink in the HNSW graph) is queued on
+ * the collection's link lane and done on the build threads ({@link BatchOptions#MAX_UNLINKED}
+ * bounds the queue). Until then a search scores the point exactly (see {@link
+ * LiveCollection#search}). A graph snapshot's start (at a checkpoint barrier, for the collections
+ * due), a background-rebuild swap, a spec change, a collection deletion and the operator's finish
+ * and close wait until the lanes concerned are empty, so graph snapshots and rebuild replays see
+ * exactly what they would if every write were linked at once. A checkpoint needs no more: the
+ * records and delta logs in state hold every write, linked or not, and a restore replays them. A
+ * linking failure fails the task at its next op.
  *
  * <p>Metrics per subtask (vectors, applied upserts and deletes, ingest and search rates, search
  * latency, restore duration, index heap bytes, owned shards) are listed on {@link IndexMetrics}.
@@ -104,6 +114,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     private transient long restoreMillis;
     private transient ShardRestore.Result restoreSummary;
     private transient BatchOptions batchOptions;
+    private transient Executor linkExecutor;
 
     public IndexOperator(int numShards, int maxParallelism, IndexFactory indexFactory) {
         new ShardKeys(numShards, maxParallelism); // validates early, at job build time
@@ -159,7 +170,8 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
                         getPartitionedState(GraphSnapshots.headersDescriptor()),
                         getPartitionedState(GraphSnapshots.deltaDescriptor()),
                         SnapshotOptions.from(configuration()),
-                        this::setCurrentKey);
+                        this::setCurrentKey,
+                        this::awaitLinked);
         owned = new LinkedHashMap<>();
         KeyGroupRange range =
                 KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
@@ -262,7 +274,14 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
                         rebuilds,
                         batchOptions,
                         rebuildOptions.buildThreads(),
+                        linkExecutor,
                         this::setCurrentKey);
+        for (LiveShard shard : owned.values()) {
+            for (LiveCollection c : shard.collections().values()) {
+                writer.attach(c);
+            }
+        }
+        metrics.linking(writer::unlinked);
         server = ShardServer.acquire(ShardServerOptions.host(conf), ShardServerOptions.port(conf));
         for (LiveShard shard : owned.values()) {
             shard.setReady(true);
@@ -299,7 +318,8 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        // Upserts that arrived before the barrier belong in this checkpoint's state.
+        // Upserts that arrived before the barrier belong in this checkpoint's state. Only the
+        // collections whose graph snapshots start below wait for their link lanes.
         writer.flush();
         snapshots.beforeCheckpoint(getProcessingTimeService().getCurrentProcessingTime());
     }
@@ -314,7 +334,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
 
     @Override
     public void finish() throws Exception {
-        writer.flush();
+        writer.flushAndLink();
         super.finish();
     }
 
@@ -323,7 +343,8 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
      * then rewrites the queryable status of every owned shard; runs on the task thread.
      */
     private void publishStatus(long now) throws Exception {
-        // A swap replays from the live collections, which must hold every upsert in state.
+        // A swap replays from the live collections, which must hold every upsert in state (and
+        // waits for its collection's writes to be linked).
         writer.flush();
         rebuilds.swapFinished();
         rebuilds.checkTombstones(owned);
@@ -387,6 +408,28 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
     /** This subtask's background rebuilds; for tests. */
     BackgroundRebuilds rebuilds() {
         return rebuilds;
+    }
+
+    /**
+     * Links written points on {@code executor} instead of on threads of the operator's own; call
+     * before {@link #open()}. For tests that decide when linking runs.
+     */
+    void linkOn(Executor executor) {
+        this.linkExecutor = executor;
+    }
+
+    /** Waits until the written points of one collection of one shard are all linked. */
+    private void awaitLinked(int shardKey, String collection) {
+        LiveShard shard = owned.get(shardKey);
+        LiveCollection c = shard == null ? null : shard.collection(collection);
+        if (c != null) {
+            c.awaitLinked();
+        }
+    }
+
+    /** Applies waiting upserts and waits until every write is linked; for tests. */
+    void awaitLinked() throws Exception {
+        writer.flushAndLink();
     }
 
     /** This subtask's metrics; for tests. */

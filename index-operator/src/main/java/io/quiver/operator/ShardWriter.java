@@ -3,6 +3,7 @@ package io.quiver.operator;
 import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.schemas.avro.CollectionSpec;
 import io.quiver.schemas.collection.CollectionSpecs;
+import io.quiver.shard.LinkLanes;
 import io.quiver.shard.LiveCollection;
 import io.quiver.shard.LiveShard;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.function.IntConsumer;
 import org.apache.flink.api.common.state.MapState;
 import org.slf4j.Logger;
@@ -24,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * {@link #flush()}, applies the waiting ones first, in arrival order, so an op never overtakes an
  * earlier one and a MARKER is applied only once everything before it is searchable. Waiting upserts
  * are in neither state nor index: the owner flushes before each checkpoint barrier.
+ *
+ * <p>With {@link BatchOptions#MAX_UNLINKED} above 0 a write is searchable once applied and its
+ * index op waits on its collection's link lane ({@link LinkLanes}); a spec change or deletion of
+ * the collection, {@link #flushAndLink()} (at the end of input) and {@link #close()} wait until the
+ * lanes concerned are empty (graph snapshots wait on their own, see {@link GraphSnapshots}), and a
+ * linking failure is rethrown by the next op.
  */
 final class ShardWriter {
 
@@ -43,6 +51,7 @@ final class ShardWriter {
     private final BackgroundRebuilds rebuilds;
     private final BatchOptions batchOptions;
     private final UpsertBatch batch;
+    private final LinkLanes lanes;
     private final IntConsumer setCurrentKey;
 
     ShardWriter(
@@ -55,9 +64,20 @@ final class ShardWriter {
             BackgroundRebuilds rebuilds,
             BatchOptions batchOptions,
             int batchThreads,
+            Executor linkExecutor,
             IntConsumer setCurrentKey) {
         this.batchOptions = batchOptions;
-        this.batch = new UpsertBatch(batchThreads);
+        if (batchOptions.maxUnlinked() == 0) {
+            this.lanes = null;
+        } else if (linkExecutor == null) {
+            this.lanes =
+                    LinkLanes.withThreads(
+                            batchThreads, batchOptions.maxUnlinked(), metrics::linked);
+        } else {
+            this.lanes = new LinkLanes(linkExecutor, batchOptions.maxUnlinked(), metrics::linked);
+        }
+        // With link lanes a batch only queues its points, which takes no build threads.
+        this.batch = new UpsertBatch(lanes == null ? batchThreads : 1);
         this.setCurrentKey = setCurrentKey;
         this.snapshots = snapshots;
         this.rebuilds = rebuilds;
@@ -75,6 +95,7 @@ final class ShardWriter {
      * upsert or delete that carries one feeds the apply-lag histogram once it is searchable.
      */
     boolean apply(LiveShard shard, ShardOp op, long timestamp) throws Exception {
+        checkLinking();
         if (op.kind == ShardOp.Kind.UPSERT && batchOptions.batching()) {
             batch.add(shard, op, timestamp);
             if (batch.size() >= batchOptions.maxOps()) {
@@ -118,6 +139,7 @@ final class ShardWriter {
      * at the last upsert's shard.
      */
     void flush() throws Exception {
+        checkLinking();
         if (batch.isEmpty()) {
             return;
         }
@@ -138,9 +160,49 @@ final class ShardWriter {
         }
     }
 
-    /** Stops the batch threads. */
+    /**
+     * {@link #flush()}, then waits until every point written so far is linked into its index.
+     *
+     * @throws IllegalStateException when linking failed
+     */
+    void flushAndLink() throws Exception {
+        flush();
+        if (lanes != null) {
+            lanes.awaitIdle();
+        }
+    }
+
+    /**
+     * Makes {@code collection} link in the background when link lanes are on; call once per live
+     * collection, after any bulk fill.
+     */
+    void attach(LiveCollection collection) {
+        if (lanes != null) {
+            collection.linkOn(lanes);
+        }
+    }
+
+    /** Ops written but not yet linked (0 without link lanes). */
+    int unlinked() {
+        return lanes == null ? 0 : lanes.queued();
+    }
+
+    /** A failure while linking in the background surfaces here, on the task thread. */
+    private void checkLinking() {
+        if (lanes != null) {
+            lanes.checkFailure();
+        }
+    }
+
+    /** Waits for the link lanes to empty, then stops them and the batch threads. */
     void close() {
-        batch.close();
+        try {
+            if (lanes != null) {
+                lanes.close();
+            }
+        } finally {
+            batch.close();
+        }
     }
 
     private void upsert(LiveShard shard, ShardOp op) throws Exception {
@@ -211,6 +273,11 @@ final class ShardWriter {
      */
     private void changeCollection(LiveShard shard, ShardOp op) throws Exception {
         String name = op.collection;
+        LiveCollection linking = shard.collection(name);
+        if (linking != null) {
+            // The index is snapshotted, swapped or dropped below: it must hold every write.
+            linking.awaitLinked();
+        }
         byte[] current = specs.get(name);
         if (op.payload == null) {
             rebuilds.cancel(op.shardKey, name);
@@ -289,6 +356,7 @@ final class ShardWriter {
             }
         }
         specs.put(name, op.payload);
+        attach(fresh);
         shard.putCollection(fresh);
         snapshots.replaced(
                 op.shardKey,

@@ -18,7 +18,9 @@ import java.util.concurrent.Future;
  * each live collection once their records are in state. The task thread fills and drains it; {@link
  * #applyPoints()} hands each collection's points to that collection in one call, the calls for
  * different collections side by side on up to {@code threads} threads, and returns when all are
- * searchable. A collection has one writer at a time either way: each gets exactly one call.
+ * searchable. A collection has one writer at a time either way: each gets exactly one call. With
+ * link lanes a call only queues the points' linking, so the writer uses one thread ({@code threads}
+ * 1) and the lanes link on theirs.
  */
 final class UpsertBatch {
 

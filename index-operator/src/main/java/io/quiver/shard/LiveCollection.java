@@ -9,9 +9,8 @@ import io.quiver.schemas.avro.CollectionSpec;
 import io.quiver.schemas.avro.RerankPolicy;
 import io.quiver.schemas.collection.CollectionSpecs;
 import io.quiver.schemas.text.PayloadText;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.PriorityQueue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -31,6 +30,13 @@ import java.util.function.Predicate;
  * <p>The index task thread writes, shard server threads read. A reader may see a point's new vector
  * in the index a moment before its stored vector and payload change (or the other way round); each
  * is consistent on its own.
+ *
+ * <p>Linking: without a link lane every write links its point into the index before it returns.
+ * With one ({@link #linkOn}, what the index operator uses) a write updates the stored vector,
+ * payload and term statistics at once, so {@link #search}, {@link #exactSearch}, {@link #count} and
+ * the point lookups see it when the write returns, and queues the index op; the lane links it on a
+ * background thread. {@link #search} scores the not-yet-linked points exactly and merges them with
+ * the index's hits. {@link #index()} alone lags behind the writes until {@link #awaitLinked}.
  *
  * <p>The index can be swapped whole ({@link #replaceIndex}, after a background rebuild) while
  * searches run: a search reads the index once and finishes on the graph it started with; dimension
@@ -57,6 +63,7 @@ public final class LiveCollection {
     private final Map<String, Point> points = new ConcurrentHashMap<>();
     private final int maxTerms;
     private volatile TermStatistics termStats;
+    private volatile LinkLane lane;
 
     /**
      * @param defaultEf the search candidate list size used when a request leaves {@code ef} at 0
@@ -234,35 +241,61 @@ public final class LiveCollection {
      */
     public SearchHits exactSearch(float[] query, int k, PayloadFilter filter) {
         Metric metric = index.metric();
-        // Worst kept hit at the head, so a better one replaces it in O(log k).
-        Comparator<Scored> better =
-                metric.higherIsBetter()
-                        ? Comparator.comparingDouble(Scored::score)
-                        : Comparator.comparingDouble((Scored h) -> -h.score());
-        PriorityQueue<Scored> top =
-                new PriorityQueue<>(
-                        k + 1, better.thenComparing(Scored::id, Comparator.reverseOrder()));
+        TopHits top = new TopHits(metric, k, false);
         for (Map.Entry<String, Point> e : points.entrySet()) {
             Point p = e.getValue();
             if (filter != null && !filter.test(p.payload())) {
                 continue;
             }
-            top.add(new Scored(e.getKey(), ExactScores.score(metric, query, p.vector())));
-            if (top.size() > k) {
-                top.poll();
-            }
+            top.add(e.getKey(), ExactScores.score(metric, query, p.vector()));
         }
-        String[] ids = new String[top.size()];
-        float[] scores = new float[top.size()];
-        for (int i = ids.length - 1; i >= 0; i--) {
-            Scored h = top.poll();
-            ids[i] = h.id();
-            scores[i] = h.score();
-        }
-        return new SearchHits(ids, scores);
+        return top.hits();
     }
 
-    private record Scored(String id, float score) {}
+    /**
+     * The best {@code k} live points for {@code query} whose payload passes {@code filter} (all
+     * when null), in the index's metric ({@link Metric#score}'s units), best first.
+     *
+     * <p>Every write whose call returned before the search started is seen: a point not yet linked
+     * into the index (its id masked on the link lane) is skipped in the index and scored exactly
+     * with its vector as written, then merged with the index's hits, one hit per id. So a deleted
+     * point is never returned, an updated one is scored with its new vector, and an unlinked one
+     * costs one exact distance per search (O(unlinked × dimension)). With nothing unlinked this is
+     * the index's own search.
+     *
+     * @param ef the index's candidate list size
+     */
+    public SearchHits search(float[] query, int k, int ef, PayloadFilter filter) {
+        VectorIndex idx = index;
+        LinkLane l = lane;
+        if (l == null || !l.anyMasked()) {
+            return idx.search(query, k, ef, filter == null ? null : passing(filter));
+        }
+        // Ids masked after this copy were written after the search started; ids unmasked after
+        // it are in the index already, whose search runs after the copy.
+        Set<String> masked = l.maskedIds();
+        if (masked.isEmpty()) {
+            return idx.search(query, k, ef, filter == null ? null : passing(filter));
+        }
+        Predicate<String> accept =
+                filter == null
+                        ? id -> !masked.contains(id)
+                        : id -> !masked.contains(id) && filter.test(payload(id));
+        SearchHits linked = idx.search(query, k, ef, accept);
+        Metric metric = idx.metric();
+        // An id unmasked during the copy may come from both sides; its scores agree.
+        TopHits top = new TopHits(metric, k, true);
+        for (int i = 0; i < linked.size(); i++) {
+            top.add(linked.id(i), linked.score(i));
+        }
+        for (String id : masked) {
+            Point p = points.get(id);
+            if (p != null && (filter == null || filter.test(p.payload()))) {
+                top.add(id, ExactScores.score(metric, query, p.vector()));
+            }
+        }
+        return top.hits();
+    }
 
     /**
      * The exact number of live points whose payload passes {@code filter} (every point when null).
@@ -281,10 +314,18 @@ public final class LiveCollection {
         return n;
     }
 
-    /** Writer only. {@code vector} is kept as given: the caller must not modify it afterwards. */
+    /**
+     * Writer only. {@code vector} is kept as given: the caller must not modify it afterwards. With
+     * a link lane ({@link #linkOn}) the point is searchable when this returns and linked into the
+     * index later; it may block while the lanes are full.
+     */
     public void upsert(String id, float[] vector, byte[] payload) {
-        index.upsert(id, vector);
-        recount(points.put(id, new Point(vector, payload)), payload);
+        if (lane == null) {
+            index.upsert(id, vector);
+            recount(points.put(id, new Point(vector, payload)), payload);
+        } else {
+            upsertAll(new String[] {id}, new float[][] {vector}, new byte[][] {payload});
+        }
     }
 
     /** Moves the term statistics (if kept) from a point's previous payload to its new one. */
@@ -305,7 +346,25 @@ public final class LiveCollection {
      * caller must not modify the arrays afterwards.
      */
     public void upsertAll(String[] ids, float[][] vectors, byte[][] payloads) {
-        VectorIndex target = index;
+        LinkLane l = lane;
+        if (l == null) {
+            link(index, ids, vectors);
+            for (int i = 0; i < ids.length; i++) {
+                recount(points.put(ids[i], new Point(vectors[i], payloads[i])), payloads[i]);
+            }
+            return;
+        }
+        l.reserve(ids.length);
+        for (int i = 0; i < ids.length; i++) {
+            long seq = l.mask(ids[i]);
+            recount(points.put(ids[i], new Point(vectors[i], payloads[i])), payloads[i]);
+            l.add(ids[i], vectors[i], seq);
+        }
+        l.schedule();
+    }
+
+    /** Puts distinct {@code ids} into {@code target}, as one group when the index allows it. */
+    static void link(VectorIndex target, String[] ids, float[][] vectors) {
         if (target instanceof HnswIndex
                 && (((HnswIndex) target).storage() == Storage.FLOAT32
                         || ((HnswIndex) target).quantizer() != null)) {
@@ -317,9 +376,6 @@ public final class LiveCollection {
                 target.upsert(ids[i], vectors[i]);
             }
         }
-        for (int i = 0; i < ids.length; i++) {
-            recount(points.put(ids[i], new Point(vectors[i], payloads[i])), payloads[i]);
-        }
     }
 
     /**
@@ -330,14 +386,64 @@ public final class LiveCollection {
         recount(points.put(id, new Point(vector, payload)), payload);
     }
 
-    /** Writer only. */
+    /**
+     * Writer only. With a link lane the point stops being found when this returns and leaves the
+     * index later; it may block while the lanes are full.
+     */
     public void delete(String id) {
-        index.delete(id);
-        Point previous = points.remove(id);
+        LinkLane l = lane;
+        Point previous;
+        if (l == null) {
+            index.delete(id);
+            previous = points.remove(id);
+        } else {
+            l.reserve(1);
+            long seq = l.mask(id);
+            previous = points.remove(id);
+            l.add(id, null, seq);
+            l.schedule();
+        }
         TermStatistics stats = termStats;
         if (previous != null && stats != null) {
             stats.remove(previous.payload());
         }
+    }
+
+    /**
+     * Writer only, once: from now on writes make points searchable at once and queue their index
+     * ops on a lane of {@code lanes}, which links them in the background; until then (and without
+     * it) every write links into the index before it returns.
+     */
+    public void linkOn(LinkLanes lanes) {
+        if (lane != null) {
+            throw new IllegalStateException(
+                    "collection '" + name + "' already links on its own lane");
+        }
+        lane = new LinkLane(this, lanes);
+    }
+
+    /**
+     * Writer only: waits until every write so far is in the index (at once without a lane), so the
+     * index can be snapshotted, replayed onto or swapped.
+     *
+     * @throws IllegalStateException when linking failed (in this or another collection)
+     */
+    public void awaitLinked() {
+        LinkLane l = lane;
+        if (l != null) {
+            l.lanes().await(l);
+        }
+    }
+
+    /** Ids written but not yet linked into the index (searched by exact scan meanwhile). */
+    public int unlinked() {
+        LinkLane l = lane;
+        return l == null ? 0 : l.maskedCount();
+    }
+
+    /** Live points, whether linked into the index yet or not. */
+    public int size() {
+        return points.size();
     }
 
     /** Heap bytes of the index plus the stored vectors and payloads and the term statistics. */

@@ -67,11 +67,11 @@ public final class LiveShard {
         this.ready = ready;
     }
 
-    /** Live vectors over all collections. */
+    /** Live vectors over all collections, linked into their indexes yet or not. */
     public long vectorCount() {
         long n = 0;
         for (LiveCollection c : collections.values()) {
-            n += c.index().size();
+            n += c.size();
         }
         return n;
     }

@@ -309,13 +309,7 @@ public final class ShardSearcher {
             SearchHits hits =
                     request.exactSearch()
                             ? collection.exactSearch(request.vector(), request.k(), filter)
-                            : collection
-                                    .index()
-                                    .search(
-                                            request.vector(),
-                                            request.k(),
-                                            ef,
-                                            filter == null ? null : collection.passing(filter));
+                            : collection.search(request.vector(), request.k(), ef, filter);
             shard.countSearch(System.nanoTime() - started);
             String[] ids = new String[hits.size()];
             float[] scores = new float[hits.size()];

@@ -76,6 +76,7 @@ class BackgroundRebuildTest {
         upserts(0, 900);
         deletes(0, 900, 3);
         Thread searcher = startSearching();
+        operator().awaitLinked();
         VectorIndex before = collection().index();
         assertThat(((HnswIndex) before).deletedFraction()).isGreaterThan(0.2);
 

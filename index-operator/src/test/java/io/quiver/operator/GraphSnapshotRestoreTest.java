@@ -236,8 +236,9 @@ class GraphSnapshotRestoreTest {
         }
     }
 
-    /** Top-10 ids of 40 seeded queries. */
-    private List<List<String>> searches(String name, int ef) {
+    /** Top-10 ids of 40 seeded queries on the graph itself, once every write is linked into it. */
+    private List<List<String>> searches(String name, int ef) throws Exception {
+        operator().awaitLinked();
         Random queries = new Random(SEED + 1);
         List<List<String>> out = new ArrayList<>();
         for (int q = 0; q < 40; q++) {

@@ -53,7 +53,7 @@ class IndexOperatorTest {
         assertThat(new String(collection().payload("a"), StandardCharsets.UTF_8))
                 .isEqualTo("{\"n\":2}");
         process(ShardOp.delete(KEY, "docs", "a", ShardOp.NO_VERSION, 0, 9));
-        assertThat(collection().index().size()).isEqualTo(1);
+        assertThat(collection().size()).isEqualTo(1);
         assertThat(nearest(9, 9)).isEqualTo("b");
         assertThat(collection().payload("a")).isNull();
     }
@@ -67,7 +67,7 @@ class IndexOperatorTest {
         process(upsert("a", 3, 3, 5, null)); // equal: last writer wins
         assertThat(score("a", 3, 3)).isZero();
         process(ShardOp.delete(KEY, "docs", "a", 4, 0, 1)); // older delete: ignored
-        assertThat(collection().index().size()).isEqualTo(1);
+        assertThat(collection().size()).isEqualTo(1);
         process(upsert("a", 4, 4, ShardOp.NO_VERSION, null)); // no version: always applies
         assertThat(score("a", 4, 4)).isZero();
         process(upsert("a", 5, 5, 1, null)); // the stored record has no version any more
@@ -80,11 +80,11 @@ class IndexOperatorTest {
         process(upsert("a", 1, 1, ShardOp.NO_VERSION, null));
         process(ShardOp.collection(KEY, "docs", spec(2, "dot")));
         assertThat(collection().index().metric().name()).isEqualTo("DOT");
-        assertThat(collection().index().size()).isEqualTo(1); // rebuilt from the records
+        assertThat(collection().size()).isEqualTo(1); // rebuilt from the records
 
         process(ShardOp.collection(KEY, "docs", spec(3, "l2")));
         assertThat(collection().index().dimension()).isEqualTo(3);
-        assertThat(collection().index().size()).isZero();
+        assertThat(collection().size()).isZero();
 
         process(
                 ShardOp.upsert(
@@ -92,7 +92,7 @@ class IndexOperatorTest {
         process(ShardOp.collection(KEY, "docs", null));
         assertThat(shard().collection("docs")).isNull();
         process(ShardOp.collection(KEY, "docs", L2_SPEC));
-        assertThat(collection().index().size()).isZero();
+        assertThat(collection().size()).isZero();
     }
 
     @Test
@@ -110,7 +110,7 @@ class IndexOperatorTest {
                         ShardOp.NO_VERSION,
                         0,
                         2));
-        assertThat(collection().index().size()).isZero();
+        assertThat(collection().size()).isZero();
     }
 
     @Test
@@ -153,13 +153,13 @@ class IndexOperatorTest {
         assertThat(server.registry().get(SHARD)).isNull(); // unregistered on close
 
         harness = open(snapshot);
-        assertThat(collection().index().size()).isEqualTo(99);
+        assertThat(collection().size()).isEqualTo(99);
         assertThat(nearest(50, 50)).isEqualTo("p50");
         assertThat(nearest(3, 3)).isIn("p2", "p4");
         assertThat(new String(collection().payload("p50"), StandardCharsets.UTF_8))
                 .isEqualTo("{\"i\":50}");
         assertThat(shard().applied().offset(0)).isEqualTo(100L);
-        assertThat(server.registry().get(1).collection("docs").index().size()).isEqualTo(1);
+        assertThat(server.registry().get(1).collection("docs").size()).isEqualTo(1);
         // The status is published at open, without waiting for the first timer.
         assertThat(((IndexOperator) harness.getOperator()).publishedStatus(SHARD).vectorCount())
                 .isEqualTo(99);
@@ -253,14 +253,12 @@ class IndexOperatorTest {
     }
 
     private String nearest(float x, float y) {
-        return collection()
-                .index()
-                .search(new float[] {x, y}, 1, collection().defaultEf(), null)
-                .id(0);
+        return collection().search(new float[] {x, y}, 1, collection().defaultEf(), null).id(0);
     }
 
     /** The score of {@code id} for the query (x, y). */
-    private float score(String id, float x, float y) {
+    private float score(String id, float x, float y) throws Exception {
+        ((IndexOperator) harness.getOperator()).awaitLinked();
         SearchHits hits =
                 collection()
                         .index()

@@ -22,14 +22,22 @@ final class OperatorHarnesses {
     static KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> open(
             int shards, OperatorSubtaskState restoreFrom, Consumer<Configuration> jobConf)
             throws Exception {
+        return open(shards, restoreFrom, jobConf, operator -> {});
+    }
+
+    /** {@link #open(int, OperatorSubtaskState, Consumer)}, with {@code beforeOpen} run first. */
+    static KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> open(
+            int shards,
+            OperatorSubtaskState restoreFrom,
+            Consumer<Configuration> jobConf,
+            Consumer<IndexOperator> beforeOpen)
+            throws Exception {
+        IndexOperator operator =
+                new IndexOperator(shards, MAX_PARALLELISM, IndexFactory.defaults());
+        beforeOpen.accept(operator);
         KeyedOneInputStreamOperatorTestHarness<Integer, ShardOp, Void> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
-                        new IndexOperator(shards, MAX_PARALLELISM, IndexFactory.defaults()),
-                        op -> op.shardKey,
-                        Types.INT,
-                        MAX_PARALLELISM,
-                        1,
-                        0);
+                        operator, op -> op.shardKey, Types.INT, MAX_PARALLELISM, 1, 0);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         // Each upsert is applied as it arrives unless a test turns batching on: the harness's
         // processing time only moves when a test moves it.

@@ -59,7 +59,7 @@ class UpsertBatchingTest {
     void aMarkerMakesEveryEarlierUpsertSearchableBeforeItsOffsetCounts() throws Exception {
         upserts(0, 300);
         for (int s = 0; s < SHARDS; s++) {
-            assertThat(collection(s, "docs").index().size()).isZero();
+            assertThat(collection(s, "docs").size()).isZero();
             assertThat(server.registry().get(s).applied().offset(0)).isEqualTo(-1);
         }
         process(ShardOp.marker(KEYS.keyOf(1), 0, 299));
@@ -123,7 +123,7 @@ class UpsertBatchingTest {
         process(ShardOp.marker(key, 0, 4));
 
         LiveCollection docs = collection(0, "docs");
-        assertThat(docs.index().size()).isEqualTo(2);
+        assertThat(docs.size()).isEqualTo(2);
         assertThat(docs.vector("a")).isEqualTo(vector(1));
         assertThat(docs.vector("b")).isEqualTo(vector(4));
         assertThat(nearest(docs, vector(4))).isEqualTo("b");
@@ -216,7 +216,7 @@ class UpsertBatchingTest {
             }
             for (int s = 0; s < SHARDS; s++) {
                 for (String name : new String[] {"docs", "small"}) {
-                    SearchHits hits = collection(s, name).index().search(v, 10, 500, null);
+                    SearchHits hits = collection(s, name).search(v, 10, 500, null);
                     List<String> ids = new ArrayList<>();
                     for (int i = 0; i < hits.size(); i++) {
                         ids.add(hits.id(i));
@@ -231,7 +231,7 @@ class UpsertBatchingTest {
     private long points() {
         long n = 0;
         for (int s = 0; s < SHARDS; s++) {
-            n += collection(s, "docs").index().size();
+            n += collection(s, "docs").size();
         }
         return n;
     }
@@ -241,7 +241,7 @@ class UpsertBatchingTest {
     }
 
     private static String nearest(LiveCollection c, float[] v) {
-        return c.index().search(v, 1, 500, null).id(0);
+        return c.search(v, 1, 500, null).id(0);
     }
 
     private static float[] vector(int i) {

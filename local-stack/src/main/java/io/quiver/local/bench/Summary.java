@@ -167,6 +167,20 @@ final class Summary {
                             Report.ms(p50[p50.length - 1]),
                             Report.ms(p99[0]),
                             Report.ms(p99[p99.length - 1])));
+            double linkP99 = 0;
+            double unlinked = 0;
+            for (double[] read : sustained.applyLag()) {
+                linkP99 = Double.isNaN(read[2]) ? linkP99 : Math.max(linkP99, read[2]);
+                unlinked = Double.isNaN(read[3]) ? unlinked : Math.max(unlinked, read[3]);
+            }
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "Linking after that (`quiver.ingest.max-unlinked`): `unlinkedOps` up"
+                                    + " to %.0f, `linkLagMs` p99 up to %s ms (worst subtask, same"
+                                    + " reads).%n",
+                            unlinked,
+                            Report.ms(linkP99)));
         }
         sb.append("\n`").append(line()).append("`\n");
         return sb.toString();

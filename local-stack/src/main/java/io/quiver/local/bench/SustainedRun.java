@@ -111,7 +111,11 @@ final class SustainedRun {
                 // The histogram's window still holds the maximum-rate phase's writes at first.
                 if (System.nanoTime() - start >= APPLY_LAG_FROM_NS) {
                     double[] lag =
-                            checkpoints.indexMetricsMax("applyLagMs_median", "applyLagMs_p99");
+                            checkpoints.indexMetricsMax(
+                                    "applyLagMs_median",
+                                    "applyLagMs_p99",
+                                    "linkLagMs_p99",
+                                    "unlinkedOps");
                     if (!Double.isNaN(lag[0]) && !Double.isNaN(lag[1])) {
                         applyLag.add(lag);
                     }

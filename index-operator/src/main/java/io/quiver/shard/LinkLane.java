@@ -1,0 +1,177 @@
+package io.quiver.shard;
+
+import io.quiver.index.VectorIndex;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One collection's ordered queue of index ops (upsert id + vector, delete id) that are searchable
+ * already, by exact scan of its {@link LiveCollection}'s points, but not yet linked into its index.
+ *
+ * <p>An id with a queued op is <em>masked</em>: {@link #masked} maps it to the sequence number of
+ * its newest queued op, and a drain removes the entry only once that op is in the index (an id
+ * written again meanwhile keeps its newer entry). Searches skip masked ids in the index and score
+ * them exactly instead.
+ *
+ * <p>Drains run on the {@link LinkLanes}' executor, at most one per lane at a time, each taking up
+ * to {@link #MAX_DRAIN} ops in queue order and then yielding the thread to other lanes. A drain
+ * links consecutive upserts as one group (last vector per id) and applies a delete between two
+ * groups, so the index sees each id's ops in order.
+ */
+final class LinkLane {
+
+    /**
+     * Ops one drain takes before it yields: as large as a full upsert batch, so a batch links in
+     * one group, and small enough that a busy collection does not hold a thread for long.
+     */
+    static final int MAX_DRAIN = 512;
+
+    private record Op(String id, float[] vector, long seq, long enqueuedNanos) {}
+
+    private final LiveCollection owner;
+    private final LinkLanes lanes;
+    private final ConcurrentLinkedQueue<Op> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentHashMap<String, Long> masked = new ConcurrentHashMap<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private long seq; // writer only
+
+    /** Ops counted against the bound and not yet linked; guarded by the lanes' lock. */
+    int pending;
+
+    LinkLane(LiveCollection owner, LinkLanes lanes) {
+        this.owner = owner;
+        this.lanes = lanes;
+    }
+
+    LinkLanes lanes() {
+        return lanes;
+    }
+
+    /** Writer only: blocks until {@code n} more ops fit the lanes' bound. */
+    void reserve(int n) {
+        lanes.reserve(this, n);
+    }
+
+    /**
+     * Writer only: masks {@code id} before its point changes, so no search can see the new point
+     * state while the index still answers for the id; returns the op's sequence number.
+     */
+    long mask(String id) {
+        long s = ++seq;
+        masked.put(id, s);
+        return s;
+    }
+
+    /**
+     * Writer only: queues an upsert ({@code vector} not null) or a delete masked as {@code seq}.
+     */
+    void add(String id, float[] vector, long seq) {
+        queue.add(new Op(id, vector, seq, System.nanoTime()));
+    }
+
+    /** Writer only: starts a drain unless one is running or scheduled. */
+    void schedule() {
+        if (scheduled.compareAndSet(false, true)) {
+            submit();
+        }
+    }
+
+    private void submit() {
+        try {
+            lanes.execute(this::drain);
+        } catch (RuntimeException e) {
+            // Rejected: the executor stopped. The ops stay searchable by scan until a restart.
+            queue.clear();
+            lanes.failed(this, e);
+        }
+    }
+
+    boolean anyMasked() {
+        return !masked.isEmpty();
+    }
+
+    int maskedCount() {
+        return masked.size();
+    }
+
+    /** A copy of the masked ids at this moment. */
+    Set<String> maskedIds() {
+        return new HashSet<>(masked.keySet());
+    }
+
+    private void drain() {
+        try {
+            drainSome();
+        } catch (Throwable t) {
+            // The index may hold part of a group: it is no longer what was written. Nothing more
+            // is linked here; the writer rethrows at its next op and the job restarts.
+            queue.clear();
+            lanes.failed(this, t);
+            return;
+        }
+        scheduled.set(false);
+        // An op queued after the poll saw the queue empty, whose writer found the lane still
+        // scheduled, is picked up here.
+        if (!queue.isEmpty() && scheduled.compareAndSet(false, true)) {
+            submit();
+        }
+    }
+
+    private void drainSome() {
+        // Swaps of the index happen only while the lane is empty, so it is read once.
+        VectorIndex index = owner.index();
+        Map<String, Op> group = new LinkedHashMap<>();
+        int grouped = 0;
+        for (int taken = 0; taken < MAX_DRAIN; taken++) {
+            Op op = queue.poll();
+            if (op == null) {
+                break;
+            }
+            if (op.vector() != null) {
+                group.put(op.id(), op);
+                grouped++;
+                continue;
+            }
+            linkGroup(index, group, grouped);
+            group.clear();
+            grouped = 0;
+            index.delete(op.id());
+            done(op);
+            lanes.linked(this, 1);
+        }
+        linkGroup(index, group, grouped);
+    }
+
+    /** Links one group of upserts ({@code grouped} ops, the superseded ones included). */
+    private void linkGroup(VectorIndex index, Map<String, Op> group, int grouped) {
+        if (group.isEmpty()) {
+            return;
+        }
+        List<Op> ops = new ArrayList<>(group.values());
+        String[] ids = new String[ops.size()];
+        float[][] vectors = new float[ops.size()][];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = ops.get(i).id();
+            vectors[i] = ops.get(i).vector();
+        }
+        LiveCollection.link(index, ids, vectors);
+        for (Op op : ops) {
+            done(op);
+        }
+        lanes.linked(this, grouped);
+    }
+
+    /** The op is in the index: unmask its id unless a newer op of the id is queued. */
+    private void done(Op op) {
+        masked.remove(op.id(), op.seq());
+        lanes.lag(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - op.enqueuedNanos()));
+    }
+}

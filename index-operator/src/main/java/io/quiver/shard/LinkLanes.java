@@ -1,0 +1,198 @@
+package io.quiver.shard;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.LongConsumer;
+
+/**
+ * The link lanes of one index operator: the threads that link written points into their
+ * collections' indexes after the writer has made them searchable (see {@link
+ * LiveCollection#linkOn}), the bound on ops written but not yet linked, and the first linking
+ * failure.
+ *
+ * <p>Each collection has one lane: its ops are linked in write order by at most one drain at a
+ * time, so a collection keeps a single index writer; drains of different collections run side by
+ * side on the executor's threads.
+ *
+ * <p>Back-pressure: {@link #reserve} blocks the writer while {@code maxUnlinked} ops are queued
+ * over all lanes; an op counts until it is in its index. A linking failure is kept: every later
+ * {@link #reserve}, {@link #checkFailure} and wait rethrows it on the writer's thread (the index no
+ * longer holds what was written; the owner restarts from durable state). Thread-safe.
+ */
+public final class LinkLanes implements AutoCloseable {
+
+    private final Executor executor;
+    private final ExecutorService owned;
+    private final int maxUnlinked;
+    private final LongConsumer linkLagMillis;
+    private final Object lock = new Object();
+    private int queued; // guarded by lock
+    private volatile Throwable failure;
+
+    /**
+     * Lanes drained on {@code executor}.
+     *
+     * @param maxUnlinked the most ops queued over all lanes before the writer blocks; at least 1
+     * @param linkLagMillis hears, for every op linked, the milliseconds it waited in its lane
+     */
+    public LinkLanes(Executor executor, int maxUnlinked, LongConsumer linkLagMillis) {
+        this(executor, null, maxUnlinked, linkLagMillis);
+    }
+
+    private LinkLanes(Executor executor, ExecutorService owned, int maxUnlinked, LongConsumer lag) {
+        if (maxUnlinked < 1) {
+            throw new IllegalArgumentException(
+                    "maxUnlinked must be at least 1, got " + maxUnlinked);
+        }
+        this.executor = executor;
+        this.owned = owned;
+        this.maxUnlinked = maxUnlinked;
+        this.linkLagMillis = lag;
+    }
+
+    /** Lanes drained on their own {@code threads} daemon threads, stopped by {@link #close}. */
+    public static LinkLanes withThreads(int threads, int maxUnlinked, LongConsumer linkLagMillis) {
+        ExecutorService pool =
+                Executors.newFixedThreadPool(
+                        threads,
+                        r -> {
+                            Thread t = new Thread(r, "quiver-link");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        return new LinkLanes(pool, pool, maxUnlinked, linkLagMillis);
+    }
+
+    public int maxUnlinked() {
+        return maxUnlinked;
+    }
+
+    /** Ops written but not yet in their index, over all lanes. */
+    public int queued() {
+        synchronized (lock) {
+            return queued;
+        }
+    }
+
+    /**
+     * Writer only: waits until {@code n} more ops fit under the bound (a group larger than the
+     * bound waits for empty lanes), then counts them as queued on {@code lane}.
+     *
+     * @throws IllegalStateException when linking failed before or while waiting
+     */
+    void reserve(LinkLane lane, int n) {
+        synchronized (lock) {
+            while (failure == null && queued > 0 && queued + n > maxUnlinked) {
+                waitOn(lock);
+            }
+            checkFailure();
+            queued += n;
+            lane.pending += n;
+        }
+    }
+
+    /** {@code n} ops of {@code lane} are in their index. */
+    void linked(LinkLane lane, int n) {
+        synchronized (lock) {
+            queued -= n;
+            lane.pending -= n;
+            lock.notifyAll();
+        }
+    }
+
+    void lag(long millis) {
+        linkLagMillis.accept(millis);
+    }
+
+    /**
+     * Records the first linking failure of {@code lane}, whose queued ops are given up (they stay
+     * searchable by exact scan until the owner restarts), and wakes the writer.
+     */
+    void failed(LinkLane lane, Throwable t) {
+        synchronized (lock) {
+            if (failure == null) {
+                failure = t;
+            }
+            queued -= lane.pending;
+            lane.pending = 0;
+            lock.notifyAll();
+        }
+    }
+
+    void execute(Runnable drain) {
+        executor.execute(drain);
+    }
+
+    /**
+     * Rethrows a linking failure, if one happened, on the calling (writer's) thread.
+     *
+     * @throws IllegalStateException wrapping the failure
+     */
+    public void checkFailure() {
+        Throwable t = failure;
+        if (t != null) {
+            throw new IllegalStateException("linking written points into an index failed", t);
+        }
+    }
+
+    /**
+     * Waits until {@code lane} has nothing queued; rethrows a linking failure (of any lane).
+     *
+     * @throws IllegalStateException when linking failed
+     */
+    void await(LinkLane lane) {
+        synchronized (lock) {
+            while (lane.pending > 0) {
+                waitOn(lock);
+            }
+        }
+        checkFailure();
+    }
+
+    /**
+     * Writer only: waits until every lane is empty, so each op written so far is in its index.
+     *
+     * @throws IllegalStateException when linking failed
+     */
+    public void awaitIdle() {
+        synchronized (lock) {
+            while (queued > 0) {
+                waitOn(lock);
+            }
+        }
+        checkFailure();
+    }
+
+    /**
+     * Waits for the lanes to empty (a failed lane gives its ops up), then stops the threads these
+     * lanes own: no drain writes to an index once this returns. Does not rethrow a failure.
+     */
+    @Override
+    public void close() {
+        try {
+            synchronized (lock) {
+                while (queued > 0) {
+                    waitOn(lock);
+                }
+            }
+        } finally {
+            if (owned != null) {
+                owned.shutdownNow();
+            }
+        }
+    }
+
+    /**
+     * Waits on {@code monitor} (held); an interrupt (a cancelled task) ends the wait with an
+     * exception and the interrupt flag set.
+     */
+    private static void waitOn(Object monitor) {
+        try {
+            monitor.wait();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the link lanes", e);
+        }
+    }
+}
