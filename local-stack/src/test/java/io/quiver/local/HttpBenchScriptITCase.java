@@ -12,9 +12,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Keeps {@code scripts/bench/http} working: its help, and tiny runs on a few hundred generated
- * vectors through the real shard server and query server, the closed loop driven once by wrk and
- * once by the Java client. The script gets this test's classpath, so it neither builds nor calls
- * Maven. No figure is checked: timing claims live in the benchmark.
+ * vectors through the real shard server and query server, the closed loop driven once by wrk (also
+ * with one CPU per tier) and once by the Java client. The script gets this test's classpath, so it
+ * neither builds nor calls Maven. No figure is checked: timing claims live in the benchmark.
  */
 class HttpBenchScriptITCase {
 
@@ -60,15 +60,18 @@ class HttpBenchScriptITCase {
                         "100",
                         "--concurrency",
                         "2",
+                        "--tiers",
                         "--out",
                         out.toString());
         assertThat(run.exit()).as(run.output()).isZero();
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertThat(csv.get(0)).startsWith("run,path,load,concurrency,target_rate,requests,errors");
         assertThat(csv.subList(1, csv.size()))
-                .hasSize(4)
+                .hasSize(6)
                 .anySatisfy(r -> assertThat(r).startsWith("1,in_process,closed,2,"))
                 .anySatisfy(r -> assertThat(r).startsWith("1,http,closed,2,"))
+                .anySatisfy(r -> assertThat(r).startsWith("1,in_process_cpu0,closed,2,"))
+                .anySatisfy(r -> assertThat(r).startsWith("1,http_cpu_per_tier,closed,2,"))
                 .anySatisfy(r -> assertThat(r).startsWith("1,http,open,2,100,"))
                 // No HTTP search failed.
                 .allSatisfy(r -> assertThat(r.split(",")[6]).isEqualTo("0"));
@@ -78,7 +81,9 @@ class HttpBenchScriptITCase {
         assertThat(Files.size(out.resolve("latency.png"))).isPositive();
         assertThat(run.output()).contains("http-bench: run 1/1", "wrk -t 1 -c 2");
         assertThat(Files.readString(out.resolve("summary.txt")))
-                .contains("2 shards", "CPU per request");
+                .contains("2 shards", "CPU per request", "one CPU per tier");
+        // Both tiers had threads to pin: the shard server's and the query server's.
+        assertThat(run.output()).containsPattern("[1-9][0-9]* shard server threads on CPU 0");
     }
 
     @Test

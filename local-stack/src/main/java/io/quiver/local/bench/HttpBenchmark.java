@@ -137,6 +137,14 @@ public final class HttpBenchmark implements Callable<Integer> {
     private static final int WRK_BODIES = 1000;
 
     /** Where the CSV rows go: standard output as it was before logging could take it. */
+    @Option(
+            names = "--tiers",
+            description =
+                    "each run also measures one CPU per tier: the shard server's threads on CPU 0,"
+                            + " the query server and the load generator on CPU 1, against"
+                            + " in-process search on CPU 0 alone (Linux, taskset, 2+ CPUs)")
+    boolean tiers;
+
     private static PrintStream csv = System.out;
 
     public static void main(String[] args) {
@@ -171,6 +179,11 @@ public final class HttpBenchmark implements Callable<Integer> {
             queries = VecFiles.readFvecs(query);
         }
         int dim = baseVectors[0].length;
+        if (tiers && !CpuPinning.available()) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this),
+                    "--tiers needs Linux, taskset (util-linux) on the PATH and at least 2 CPUs");
+        }
         if (shards < 1 || shards > baseVectors.length) {
             throw new CommandLine.ParameterException(
                     new CommandLine(this),
@@ -204,13 +217,18 @@ public final class HttpBenchmark implements Callable<Integer> {
                 HttpLoad closed =
                         useWrk
                                 ? wrk(stack, bodies, wrkDir)
-                                : (workers, millis) -> {
+                                : (workers, millis, cpu0) -> {
                                     ThreadCpu.Sample cpu = ThreadCpu.sample();
                                     Load.Result r =
                                             Load.closedLoop(
                                                     workers,
                                                     millis,
-                                                    i -> stack.search(bodies[i % bodies.length]));
+                                                    i -> stack.search(bodies[i % bodies.length]),
+                                                    cpu0 < 0
+                                                            ? null
+                                                            : () ->
+                                                                    CpuPinning.pinCurrentThread(
+                                                                            cpu0));
                                     return Phase.of(r, ThreadCpu.sample().since(cpu));
                                 };
                 warmUp(index, queries, chosenEf, stack, bodies, closed);
@@ -240,10 +258,17 @@ public final class HttpBenchmark implements Callable<Integer> {
         return 0;
     }
 
-    /** Closed-loop HTTP load: {@code workers} connections for {@code millis}. */
+    /**
+     * Closed-loop HTTP load: {@code workers} connections for {@code millis}, the load generator
+     * pinned to CPU {@code cpu} (not pinned when negative).
+     */
     @FunctionalInterface
     interface HttpLoad {
-        Phase run(int workers, long millis) throws Exception;
+        Phase run(int workers, long millis, int cpu) throws Exception;
+
+        default Phase run(int workers, long millis) throws Exception {
+            return run(workers, millis, -1);
+        }
     }
 
     private boolean useWrk() {
@@ -280,7 +305,7 @@ public final class HttpBenchmark implements Callable<Integer> {
         List<byte[]> sent = Arrays.asList(bodies).subList(0, Math.min(bodies.length, WRK_BODIES));
         WrkLoad wrk = new WrkLoad(dir, stack.searchUri().toString(), sent, wrkThreads);
         log("wrk: %s", wrk.describe(concurrency));
-        return (workers, millis) -> wrk.closedLoop(workers, millis / 1000.0);
+        return (workers, millis, cpu) -> wrk.closedLoop(workers, millis / 1000.0, cpu);
     }
 
     private static void deleteTree(Path dir) throws java.io.IOException {
@@ -377,6 +402,10 @@ public final class HttpBenchmark implements Callable<Integer> {
                 http.cpuMicrosPerRequest(ThreadCpu.Part.CLIENT),
                 http.cpuMicrosPerRequest(ThreadCpu.Part.OTHER));
 
+        if (tiers) {
+            rows.addAll(oneCpuPerTier(run, index, queries, ef, closed, millis));
+        }
+
         log("run %d/%d: open loop at %.0f/s, in-process", run, runs, rate);
         Load.Result inProcessRate = inProcessOpenLoop(index, queries, ef, millis);
         rows.add(row(run, "in_process", "open", concurrency, rate, Phase.of(inProcessRate)));
@@ -387,6 +416,57 @@ public final class HttpBenchmark implements Callable<Integer> {
         log(
                 "run %d/%d: HTTP at %.0f/s: p50 %.2f ms, p99 %.2f ms",
                 run, runs, rate, httpRate.percentileMs(50), httpRate.percentileMs(99));
+        return rows;
+    }
+
+    /**
+     * The closed loops again with one CPU per tier, as a deployment would give each tier its own
+     * machines: in-process search on CPU 0 alone, then the shard server's threads on CPU 0 and the
+     * query server and the load generator on CPU 1. Their ratio is what serving over HTTP costs the
+     * shard server; the query server's own cost is on the other CPU (stateless, it scales out).
+     * Threads not named by a part (JIT, GC, the catalog's broker) run anywhere.
+     */
+    private List<String> oneCpuPerTier(
+            int run, ShardedIndex index, float[][] queries, int ef, HttpLoad closed, long millis)
+            throws Exception {
+        List<String> rows = new ArrayList<>();
+        try {
+            int shardThreads =
+                    CpuPinning.pin(c -> ThreadCpu.partOfComm(c) == ThreadCpu.Part.SHARD_SERVER, 0);
+            int queryThreads =
+                    CpuPinning.pin(
+                            c ->
+                                    ThreadCpu.partOfComm(c) == ThreadCpu.Part.QUERY_SERVER
+                                            || ThreadCpu.partOfComm(c) == ThreadCpu.Part.CLIENT,
+                            1);
+            log(
+                    "run %d/%d: one CPU per tier: %d shard server threads on CPU 0, %d query"
+                            + " server and client threads and the load generator on CPU 1",
+                    run, runs, shardThreads, queryThreads);
+            ThreadCpu.Sample cpu = ThreadCpu.sample();
+            Load.Result alone =
+                    Load.closedLoop(
+                            concurrency,
+                            millis,
+                            i -> index.search(queries[i % queries.length], k, ef),
+                            () -> CpuPinning.pinCurrentThread(0));
+            Phase inProcess = Phase.of(alone, ThreadCpu.sample().since(cpu));
+            rows.add(row(run, "in_process_cpu0", "closed", concurrency, 0, inProcess));
+            Phase http = closed.run(concurrency, millis, 1);
+            rows.add(row(run, "http_cpu_per_tier", "closed", concurrency, 0, http));
+            log(
+                    "run %d/%d: one CPU per tier: in-process %.0f QPS, HTTP %.0f QPS (%.2f×);"
+                            + " HTTP CPU per request: shard server %.0f µs, query server %.0f µs",
+                    run,
+                    runs,
+                    inProcess.qps(),
+                    http.qps(),
+                    http.qps() / inProcess.qps(),
+                    http.cpuMicrosPerRequest(ThreadCpu.Part.SHARD_SERVER),
+                    http.cpuMicrosPerRequest(ThreadCpu.Part.QUERY_SERVER));
+        } finally {
+            CpuPinning.unpinAll();
+        }
         return rows;
     }
 
@@ -551,6 +631,23 @@ public final class HttpBenchmark implements Callable<Integer> {
                         median(column(rows, "http", "closed", 17)),
                         median(column(rows, "in_process", "closed", 16)),
                         median(column(rows, "in_process", "closed", 17))));
+        double[] aloneQps = column(rows, "in_process_cpu0", "closed", 8);
+        double[] tierQps = column(rows, "http_cpu_per_tier", "closed", 8);
+        if (aloneQps.length > 0) {
+            double[] tierRatios = new double[Math.min(aloneQps.length, tierQps.length)];
+            for (int i = 0; i < tierRatios.length; i++) {
+                tierRatios[i] = tierQps[i] / aloneQps[i];
+            }
+            double tier = median(tierRatios);
+            s.append(
+                    String.format(
+                            Locale.ROOT,
+                            "  one CPU per tier (shard server on CPU 0; query server and load generator on CPU 1): in-process on CPU 0 %.0f QPS, HTTP %.0f QPS: %.2f (shard server overhead %.0f %%; target <= 25 %%)%n",
+                            median(aloneQps),
+                            median(tierQps),
+                            tier,
+                            (1 - tier) * 100));
+        }
         s.append(
                 String.format(
                         Locale.ROOT,

@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 
@@ -60,11 +61,31 @@ final class Load {
 
     /** {@code workers} threads calling {@code call} back to back for {@code millis}. */
     static Result closedLoop(int workers, long millis, Call call) throws InterruptedException {
+        return closedLoop(workers, millis, call, null);
+    }
+
+    /** What each closed-loop worker does on its own thread before the measured phase starts. */
+    @FunctionalInterface
+    interface WorkerSetup {
+        void run() throws Exception;
+    }
+
+    /**
+     * {@link #closedLoop(int, long, Call)} whose workers each run {@code setup} (when not null)
+     * before the clock starts.
+     *
+     * @throws IllegalStateException when a worker's setup fails
+     */
+    static Result closedLoop(int workers, long millis, Call call, WorkerSetup setup)
+            throws InterruptedException {
         Recorder[] recorders = new Recorder[workers];
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger next = new AtomicInteger();
         AtomicLong workerCpuNanos = new AtomicLong();
         CountDownLatch done = new CountDownLatch(workers);
+        CountDownLatch ready = new CountDownLatch(workers);
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicReference<Exception> setupFailed = new AtomicReference<>();
         Thread[] threads = new Thread[workers];
         for (int w = 0; w < workers; w++) {
             Recorder r = new Recorder();
@@ -73,8 +94,19 @@ final class Load {
                     new Thread(
                             () -> {
                                 ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+                                try {
+                                    if (setup != null) {
+                                        setup.run();
+                                    }
+                                } catch (Exception e) {
+                                    setupFailed.compareAndSet(null, e);
+                                    stop.set(true);
+                                } finally {
+                                    ready.countDown();
+                                }
                                 long cpu0 = cpu.getCurrentThreadCpuTime();
                                 try {
+                                    go.await();
                                     while (!stop.get()) {
                                         long t0 = System.nanoTime();
                                         try {
@@ -84,6 +116,8 @@ final class Load {
                                             r.errors++;
                                         }
                                     }
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
                                 } finally {
                                     workerCpuNanos.addAndGet(cpu.getCurrentThreadCpuTime() - cpu0);
                                     done.countDown();
@@ -91,9 +125,16 @@ final class Load {
                             },
                             "bench-closed-" + w);
         }
-        long start = System.nanoTime();
         for (Thread t : threads) {
             t.start();
+        }
+        ready.await();
+        long start = System.nanoTime();
+        go.countDown();
+        if (setupFailed.get() != null) {
+            done.await();
+            throw new IllegalStateException(
+                    "a closed-loop worker's setup failed", setupFailed.get());
         }
         Thread.sleep(millis);
         stop.set(true);

@@ -62,18 +62,33 @@ final class ThreadCpu {
         return new Sample(millis, Phase.jvmCpuMs());
     }
 
-    static Part partOf(String thread) {
-        if (thread.startsWith("quiver-io")
-                || thread.startsWith("quiver-http-boss")
-                || thread.startsWith("quiver-shard-directory")) {
-            return Part.QUERY_SERVER;
-        }
-        if (thread.startsWith("quiver-shard")) {
-            return Part.SHARD_SERVER;
-        }
+    /** Thread name prefixes by part; the query server's come first ("quiver-shard-directory"). */
+    private static final String[][] PREFIXES = {
+        {"quiver-io", "quiver-http-boss", "quiver-shard-directory"},
+        {"quiver-shard"},
         // The closed loop's workers ("bench-closed-*") are left to Load, which times them itself.
-        if (thread.startsWith("bench-in-process") || thread.startsWith("HttpClient-")) {
-            return Part.CLIENT;
+        {"bench-in-process", "HttpClient-"}
+    };
+
+    /** Linux keeps the first 15 characters of a thread's name as its {@code comm}. */
+    private static final int COMM_LENGTH = 15;
+
+    static Part partOf(String thread) {
+        return partOf(thread, Integer.MAX_VALUE);
+    }
+
+    /** {@link #partOf} of a thread known by the first 15 characters of its name (Linux). */
+    static Part partOfComm(String comm) {
+        return partOf(comm, COMM_LENGTH);
+    }
+
+    private static Part partOf(String thread, int kept) {
+        for (int part = 0; part < PREFIXES.length; part++) {
+            for (String prefix : PREFIXES[part]) {
+                if (thread.startsWith(prefix.substring(0, Math.min(kept, prefix.length())))) {
+                    return Part.values()[part];
+                }
+            }
         }
         return Part.OTHER;
     }

@@ -110,6 +110,15 @@ final class WrkLoad {
      * @throws IOException when wrk fails or prints no result line
      */
     Phase closedLoop(int connections, double seconds) throws IOException, InterruptedException {
+        return closedLoop(connections, seconds, -1);
+    }
+
+    /**
+     * {@link #closedLoop(int, double)} with wrk pinned to {@code cpu} ({@link CpuPinning}), or not
+     * pinned when {@code cpu} is negative.
+     */
+    Phase closedLoop(int connections, double seconds, int cpu)
+            throws IOException, InterruptedException {
         long whole = Math.max(1, Math.round(seconds));
         // bash's times builtin prints the CPU its children (wrk) used, on its last line.
         List<String> command =
@@ -127,6 +136,9 @@ final class WrkLoad {
                         "-s",
                         script.toString(),
                         url);
+        if (cpu >= 0) {
+            command = CpuPinning.onCpu(cpu, command);
+        }
         ThreadCpu.Sample before = ThreadCpu.sample();
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output;
