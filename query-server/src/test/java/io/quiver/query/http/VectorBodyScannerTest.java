@@ -199,15 +199,26 @@ class VectorBodyScannerTest {
     private static void assertSameAsJackson(String body, boolean fastPath) {
         JsonBodies.VectorBody scanned = scan(body, true);
         assertThat(scanned != null).as("fast path taken for %s", body).isEqualTo(fastPath);
-        Object viaJackson =
-                outcome(() -> JsonBodies.objectWithVectorByJackson(buf(body), "x", "vector"));
-        Object viaEither = outcome(() -> JsonBodies.objectWithVector(buf(body), "x", "vector"));
-        assertThat(viaEither).as("answer for %s", body).isEqualTo(viaJackson);
+        ByteBuf a = buf(body);
+        ByteBuf b = buf(body);
+        try {
+            Object viaJackson =
+                    outcome(() -> JsonBodies.objectWithVectorByJackson(a, "x", "vector"));
+            Object viaEither = outcome(() -> JsonBodies.objectWithVector(b, "x", "vector"));
+            assertThat(viaEither).as("answer for %s", body).isEqualTo(viaJackson);
+        } finally {
+            a.release();
+            b.release();
+        }
     }
 
     private static JsonBodies.VectorBody scan(String body, boolean direct) {
         ByteBuf buf = direct ? buf(body) : Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
-        return buf.isReadable() ? VectorBodyScanner.read(buf, "vector") : null;
+        try {
+            return buf.isReadable() ? VectorBodyScanner.read(buf, "vector") : null;
+        } finally {
+            buf.release();
+        }
     }
 
     /** The body read (vector bits and rest as text) or the error's type, code and message. */
