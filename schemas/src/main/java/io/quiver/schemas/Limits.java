@@ -1,5 +1,7 @@
 package io.quiver.schemas;
 
+import java.util.regex.Pattern;
+
 /**
  * The limits every part of Quiver enforces on data, in one place so the query server rejects over
  * HTTP exactly what the job would send to the dead-letter topic.
@@ -34,11 +36,14 @@ public final class Limits {
     /** Longest payload key a filter condition may name, in UTF-8 bytes. */
     public static final int MAX_FILTER_KEY_BYTES = 256;
 
+    /** Compiled once: every request naming a collection is checked against it. */
+    private static final Pattern COLLECTION_NAME = Pattern.compile(COLLECTION_NAME_PATTERN);
+
     private Limits() {}
 
     /** Throws {@link IllegalArgumentException} naming the problem when {@code name} is invalid. */
     public static void checkCollectionName(String name) {
-        if (name == null || !name.matches(COLLECTION_NAME_PATTERN)) {
+        if (name == null || !COLLECTION_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(
                     "collection name '"
                             + name

@@ -333,58 +333,34 @@ final class VectorBodyScanner {
         if (negative) {
             i++;
         }
-        if (i >= end) {
-            return 0;
-        }
-        // Significant digits, leading zeros skipped, as one long while they fit (18 digits).
+        // Every digit, integer and fraction, into one long; only used when there are at most 18.
         long digits = 0;
-        int significant = 0;
-        int dropped = 0;
+        int d;
         int intStart = i;
-        if (b[i] == '0') {
+        while (i < end && (d = b[i] - '0') >= 0 && d <= 9) {
+            digits = digits * 10 + d;
             i++;
-            if (i < end && isDigit(b[i])) {
-                return 0; // a leading zero: malformed, Jackson says so
-            }
-        } else if (isDigit(b[i])) {
-            while (i < end && isDigit(b[i])) {
-                if (significant < 18) {
-                    digits = digits * 10 + (b[i] - '0');
-                    significant++;
-                } else {
-                    dropped++;
-                }
-                i++;
-            }
-        } else {
-            return 0; // NaN, Infinity, '+', '.5', a string: Jackson's part
         }
         int intDigits = i - intStart;
+        if (intDigits == 0 || (intDigits > 1 && b[intStart] == '0')) {
+            return 0; // NaN, Infinity, '+', '.5', a leading zero: Jackson's part
+        }
         boolean decimal = false;
         int fractionDigits = 0;
         if (i < end && b[i] == '.') {
             decimal = true;
-            i++;
-            int fracStart = i;
-            while (i < end && isDigit(b[i])) {
-                if (significant < 18) {
-                    if (digits != 0 || b[i] != '0') {
-                        digits = digits * 10 + (b[i] - '0');
-                        significant++;
-                    }
-                    fractionDigits++;
-                } else if (b[i] != '0') {
-                    dropped++;
-                }
+            int fractionStart = ++i;
+            while (i < end && (d = b[i] - '0') >= 0 && d <= 9) {
+                digits = digits * 10 + d;
                 i++;
             }
-            if (i == fracStart) {
+            fractionDigits = i - fractionStart;
+            if (fractionDigits == 0) {
                 return 0;
             }
         }
-        long exponent = 0;
-        boolean hugeExponent = false;
-        if (i < end && (b[i] == 'e' || b[i] == 'E')) {
+        int exponent = 0;
+        if (i < end && (b[i] | 0x20) == 'e') {
             decimal = true;
             i++;
             boolean negativeExponent = false;
@@ -392,16 +368,13 @@ final class VectorBodyScanner {
                 negativeExponent = b[i] == '-';
                 i++;
             }
-            int expStart = i;
-            while (i < end && isDigit(b[i])) {
-                if (exponent < 1_000_000) {
-                    exponent = exponent * 10 + (b[i] - '0');
-                } else {
-                    hugeExponent = true;
-                }
+            int exponentStart = i;
+            while (i < end && (d = b[i] - '0') >= 0 && d <= 9) {
+                // Capped: far outside the fast path's range either way.
+                exponent = exponent < 100_000 ? exponent * 10 + d : exponent;
                 i++;
             }
-            if (i == expStart) {
+            if (i == exponentStart) {
                 return 0;
             }
             if (negativeExponent) {
@@ -416,28 +389,16 @@ final class VectorBodyScanner {
             return (float) (negative ? -digits : digits);
         }
         pos = i;
-        long power = exponent - fractionDigits;
-        double value;
-        if (digits == 0 && dropped == 0) {
-            value = 0;
-        } else if (dropped == 0
-                && !hugeExponent
+        int power = exponent - fractionDigits;
+        if (intDigits + fractionDigits <= 18
                 && digits < (1L << 53)
                 && power >= -22
                 && power <= 22) {
-            value =
-                    power >= 0
-                            ? digits * POWERS_OF_TEN[(int) power]
-                            : digits / POWERS_OF_TEN[(int) -power];
-        } else {
-            return (float)
-                    Double.parseDouble(
-                            new String(b, start, i - start, StandardCharsets.ISO_8859_1));
+            double value =
+                    power >= 0 ? digits * POWERS_OF_TEN[power] : digits / POWERS_OF_TEN[-power];
+            return (float) (negative ? -value : value);
         }
-        return (float) (negative ? -value : value);
-    }
-
-    private static boolean isDigit(byte c) {
-        return c >= '0' && c <= '9';
+        return (float)
+                Double.parseDouble(new String(b, start, i - start, StandardCharsets.ISO_8859_1));
     }
 }
