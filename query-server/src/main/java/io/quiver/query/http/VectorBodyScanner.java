@@ -347,12 +347,19 @@ final class VectorBodyScanner {
         }
         boolean decimal = false;
         int fractionDigits = 0;
+        // The digits up to the fraction's last non-zero one: "255.0" is 255, with no division.
+        long kept = digits;
+        int keptFraction = 0;
         if (i < end && b[i] == '.') {
             decimal = true;
             int fractionStart = ++i;
             while (i < end && (d = b[i] - '0') >= 0 && d <= 9) {
                 digits = digits * 10 + d;
                 i++;
+                if (d != 0) {
+                    kept = digits;
+                    keptFraction = i - fractionStart;
+                }
             }
             fractionDigits = i - fractionStart;
             if (fractionDigits == 0) {
@@ -389,13 +396,14 @@ final class VectorBodyScanner {
             return (float) (negative ? -digits : digits);
         }
         pos = i;
-        int power = exponent - fractionDigits;
-        if (intDigits + fractionDigits <= 18
-                && digits < (1L << 53)
-                && power >= -22
-                && power <= 22) {
+        int power = exponent - keptFraction;
+        if (intDigits + fractionDigits <= 18 && kept < (1L << 53) && power >= -22 && power <= 22) {
             double value =
-                    power >= 0 ? digits * POWERS_OF_TEN[power] : digits / POWERS_OF_TEN[-power];
+                    power == 0
+                            ? kept
+                            : power > 0
+                                    ? kept * POWERS_OF_TEN[power]
+                                    : kept / POWERS_OF_TEN[-power];
             return (float) (negative ? -value : value);
         }
         return (float)
