@@ -8,6 +8,7 @@ import io.quiver.query.search.Hit;
 import io.quiver.query.search.SearchQuery;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -26,30 +27,17 @@ final class SearchAnswers {
      * "partial":..,"missing_shards":[..]}}, {@code rerank_reason} only when there is one.
      */
     static HttpAnswer single(HttpCall call, SearchQuery query, SearchHandler.Ranked ranked) {
-        try (ByteArrayBuilder out = new ByteArrayBuilder(512);
-                JsonGenerator g = Json.MAPPER.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("status", "ok");
-            g.writeNumberField("time_ms", call.millisSinceStart());
-            g.writeFieldName("result");
-            hits(g, query, ranked);
-            g.writeBooleanField("reranked", ranked.reranked());
-            if (ranked.rerankReason() != null) {
-                g.writeStringField("rerank_reason", ranked.rerankReason());
-            }
-            g.writeBooleanField("partial", ranked.outcome().partial());
-            g.writeFieldName("missing_shards");
-            g.writeStartArray();
-            for (int shard : ranked.outcome().missingShards()) {
-                g.writeNumber(shard);
-            }
-            g.writeEndArray();
-            g.writeEndObject();
-            g.flush();
-            return new HttpAnswer(HttpResponseStatus.OK, out.toByteArray(), Map.of());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode a search answer", e);
-        }
+        return encode(
+                call,
+                512,
+                ranked.outcome().missingShards(),
+                g -> {
+                    hits(g, query, ranked);
+                    g.writeBooleanField("reranked", ranked.reranked());
+                    if (ranked.rerankReason() != null) {
+                        g.writeStringField("rerank_reason", ranked.rerankReason());
+                    }
+                });
     }
 
     /**
@@ -60,30 +48,48 @@ final class SearchAnswers {
     static HttpAnswer batch(
             HttpCall call, List<SearchHandler.Prepared> prepared, List<SearchHandler.Ranked> all) {
         TreeSet<Integer> missing = new TreeSet<>();
-        try (ByteArrayBuilder out = new ByteArrayBuilder(2048);
+        all.forEach(ranked -> missing.addAll(ranked.outcome().missingShards()));
+        return encode(
+                call,
+                2048,
+                missing,
+                g -> {
+                    g.writeStartArray();
+                    for (int i = 0; i < prepared.size(); i++) {
+                        hits(g, prepared.get(i).query(), all.get(i));
+                    }
+                    g.writeEndArray();
+                    g.writeFieldName("reranked");
+                    g.writeStartArray();
+                    for (SearchHandler.Ranked ranked : all) {
+                        g.writeBoolean(ranked.reranked());
+                    }
+                    g.writeEndArray();
+                    g.writeFieldName("rerank_reasons");
+                    g.writeStartArray();
+                    for (SearchHandler.Ranked ranked : all) {
+                        g.writeString(ranked.rerankReason());
+                    }
+                    g.writeEndArray();
+                });
+    }
+
+    /** Writes the fields from {@code result} on, after the field name {@code result}. */
+    @FunctionalInterface
+    private interface Results {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /** The answer around {@code results}: status and time first, partial and missing last. */
+    private static HttpAnswer encode(
+            HttpCall call, int sizeHint, Collection<Integer> missing, Results results) {
+        try (ByteArrayBuilder out = new ByteArrayBuilder(sizeHint);
                 JsonGenerator g = Json.MAPPER.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("status", "ok");
             g.writeNumberField("time_ms", call.millisSinceStart());
             g.writeFieldName("result");
-            g.writeStartArray();
-            for (int i = 0; i < prepared.size(); i++) {
-                hits(g, prepared.get(i).query(), all.get(i));
-                missing.addAll(all.get(i).outcome().missingShards());
-            }
-            g.writeEndArray();
-            g.writeFieldName("reranked");
-            g.writeStartArray();
-            for (SearchHandler.Ranked ranked : all) {
-                g.writeBoolean(ranked.reranked());
-            }
-            g.writeEndArray();
-            g.writeFieldName("rerank_reasons");
-            g.writeStartArray();
-            for (SearchHandler.Ranked ranked : all) {
-                g.writeString(ranked.rerankReason());
-            }
-            g.writeEndArray();
+            results.write(g);
             g.writeBooleanField("partial", !missing.isEmpty());
             g.writeFieldName("missing_shards");
             g.writeStartArray();
@@ -95,7 +101,7 @@ final class SearchAnswers {
             g.flush();
             return new HttpAnswer(HttpResponseStatus.OK, out.toByteArray(), Map.of());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode a batch search answer", e);
+            throw new UncheckedIOException("cannot encode a search answer", e);
         }
     }
 
