@@ -55,9 +55,20 @@ final class JsonBodies {
      * cost of parsing it. The field is then left out of {@link VectorBody#rest}. Anything else (a
      * vector that is not an array, holds a non-number, or is null) stays in {@code rest} as it was
      * written, so every error reads as it does with {@link #object}. Each number becomes the float
-     * the tree's number node would give.
+     * the tree's number node would give. A well-formed body takes {@link VectorBodyScanner}'s
+     * faster path to the same result.
      */
     static VectorBody objectWithVector(ByteBuf body, String what, String vectorField) {
+        if (body == null || !body.isReadable()) {
+            throw new BadRequestException(
+                    "empty_body", "request body is empty; expected " + what + " as a JSON object");
+        }
+        VectorBody scanned = VectorBodyScanner.read(body, vectorField);
+        return scanned != null ? scanned : objectWithVectorByJackson(body, what, vectorField);
+    }
+
+    /** {@link #objectWithVector} by Jackson's parser alone: every error case lands here. */
+    static VectorBody objectWithVectorByJackson(ByteBuf body, String what, String vectorField) {
         if (body == null || !body.isReadable()) {
             throw new BadRequestException(
                     "empty_body", "request body is empty; expected " + what + " as a JSON object");

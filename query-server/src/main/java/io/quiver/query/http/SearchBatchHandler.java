@@ -1,14 +1,11 @@
 package io.quiver.query.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.quiver.query.internal.Json;
 import io.quiver.schemas.avro.CollectionSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -61,7 +58,8 @@ final class SearchBatchHandler implements RouteHandler {
         for (int i = 0; i < searches.size(); i++) {
             prepared.add(prepare(searches.get(i), spec, "searches[" + i + "]"));
         }
-        return search.runBatch(spec, prepared).thenApply(ranked -> answer(call, prepared, ranked));
+        return search.runBatch(spec, prepared)
+                .thenApply(ranked -> SearchAnswers.batch(call, prepared, ranked));
     }
 
     private SearchHandler.Prepared prepare(JsonNode node, CollectionSpec spec, String where) {
@@ -75,35 +73,5 @@ final class SearchBatchHandler implements RouteHandler {
         } catch (InvalidRequestException e) {
             throw new InvalidRequestException(e.code(), where + ": " + e.getMessage());
         }
-    }
-
-    private static HttpAnswer answer(
-            HttpCall call,
-            List<SearchHandler.Prepared> prepared,
-            List<SearchHandler.Ranked> outcomes) {
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        body.put("status", "ok");
-        body.put("time_ms", call.millisSinceStart());
-        ArrayNode result = body.putArray("result");
-        ArrayNode reranked = Json.MAPPER.createArrayNode();
-        ArrayNode reasons = Json.MAPPER.createArrayNode();
-        TreeSet<Integer> missing = new TreeSet<>();
-        for (int i = 0; i < prepared.size(); i++) {
-            SearchHandler.Ranked ranked = outcomes.get(i);
-            result.add(SearchHandler.hits(prepared.get(i).query(), ranked));
-            reranked.add(ranked.reranked());
-            if (ranked.rerankReason() == null) {
-                reasons.addNull();
-            } else {
-                reasons.add(ranked.rerankReason());
-            }
-            missing.addAll(ranked.outcome().missingShards());
-        }
-        body.set("reranked", reranked);
-        body.set("rerank_reasons", reasons);
-        body.put("partial", !missing.isEmpty());
-        ArrayNode m = body.putArray("missing_shards");
-        missing.forEach(m::add);
-        return HttpAnswer.ok(body);
     }
 }

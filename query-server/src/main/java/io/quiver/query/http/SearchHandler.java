@@ -1,16 +1,13 @@
 package io.quiver.query.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.quiver.query.catalog.CollectionCatalog;
 import io.quiver.query.consistency.ReadConsistency;
-import io.quiver.query.internal.Json;
 import io.quiver.query.rerank.CorpusStats;
 import io.quiver.query.rerank.RerankMethod;
 import io.quiver.query.rerank.RerankPlan;
 import io.quiver.query.rerank.RerankResult;
-import io.quiver.query.search.Hit;
 import io.quiver.query.search.SearchOutcome;
 import io.quiver.query.search.SearchQuery;
 import io.quiver.schemas.Limits;
@@ -90,7 +87,8 @@ final class SearchHandler implements RouteHandler {
         JsonBodies.VectorBody body =
                 JsonBodies.objectWithVector(call.body(), "search request", "vector");
         Prepared search = prepare(body.rest(), body.vector(), spec);
-        return run(spec, search).thenApply(ranked -> answer(call, search.query(), ranked));
+        return run(spec, search)
+                .thenApply(ranked -> SearchAnswers.single(call, search.query(), ranked));
     }
 
     /**
@@ -455,52 +453,5 @@ final class SearchHandler implements RouteHandler {
         // shard missing: during a job restart (a TaskManager lost, all shards recovering) clients
         // keep getting 200s they can recognize, not errors they must retry.
         return outcome;
-    }
-
-    private static HttpAnswer answer(HttpCall call, SearchQuery query, Ranked ranked) {
-        SearchOutcome outcome = ranked.outcome();
-        ObjectNode body = Json.MAPPER.createObjectNode();
-        body.put("status", "ok");
-        body.put("time_ms", call.millisSinceStart());
-        body.set("result", hits(query, ranked));
-        body.put("reranked", ranked.reranked());
-        if (ranked.rerankReason() != null) {
-            body.put("rerank_reason", ranked.rerankReason());
-        }
-        body.put("partial", outcome.partial());
-        ArrayNode missing = body.putArray("missing_shards");
-        outcome.missingShards().forEach(missing::add);
-        return HttpAnswer.ok(body);
-    }
-
-    /** The hits as the answer's {@code result} array. */
-    static ArrayNode hits(SearchQuery query, Ranked ranked) {
-        ArrayNode result = Json.MAPPER.createArrayNode();
-        List<Hit> hits = ranked.outcome().hits();
-        for (int i = 0; i < hits.size(); i++) {
-            Hit h = hits.get(i);
-            ObjectNode hit = result.addObject();
-            hit.put("id", h.id());
-            hit.put("score", h.score());
-            float rerankScore = ranked.rerankScores()[i];
-            if (Float.isFinite(rerankScore)) {
-                hit.put("rerank_score", rerankScore);
-            }
-            if (query.withPayload()) {
-                hit.set("payload", Payloads.toJson(h.payload()));
-            }
-            if (query.withVector()) {
-                if (h.vector() == null) {
-                    // Deleted between the search and the vector lookup on its shard.
-                    hit.putNull("vector");
-                } else {
-                    ArrayNode v = hit.putArray("vector");
-                    for (float f : h.vector()) {
-                        v.add(f);
-                    }
-                }
-            }
-        }
-        return result;
     }
 }

@@ -61,4 +61,40 @@ class PipeliningTest {
         server.finishAndReleaseAll();
         client.finishAndReleaseAll();
     }
+
+    @Test
+    void everyRequestOfAConnectionIsCountedUnderItsOwnEndpoint() {
+        HttpFixture f = new HttpFixture();
+        EmbeddedChannel server = new EmbeddedChannel();
+        HttpServerInitializer.configure(server.pipeline(), new HttpRoutes(f.services), 1 << 16);
+        String raw =
+                "GET /healthz HTTP/1.1\r\n\r\n"
+                        + "GET /healthz HTTP/1.1\r\n\r\n"
+                        + "GET /collections/docs HTTP/1.1\r\n\r\n"
+                        + "GET /collections/geo HTTP/1.1\r\n\r\n"
+                        + "DELETE /healthz HTTP/1.1\r\n\r\n"
+                        + "GET /healthz HTTP/1.1\r\n\r\n"
+                        + "GET /nope HTTP/1.1\r\n\r\n";
+        server.writeInbound(Unpooled.copiedBuffer(raw, StandardCharsets.US_ASCII));
+        server.runPendingTasks();
+        server.finishAndReleaseAll();
+        String metrics = f.services.metrics().scrape();
+        assertThat(metrics)
+                .contains(count("/healthz", "GET", 200, 3))
+                .contains(count("/collections/{name}", "GET", 200, 2))
+                .contains(count("/healthz", "DELETE", 405, 1))
+                .contains(count("unmatched", "GET", 404, 1));
+    }
+
+    private static String count(String endpoint, String method, int status, int n) {
+        return "quiver_http_requests_seconds_count{endpoint=\""
+                + endpoint
+                + "\",method=\""
+                + method
+                + "\",status=\""
+                + status
+                + "\"} "
+                + n
+                + "\n";
+    }
 }

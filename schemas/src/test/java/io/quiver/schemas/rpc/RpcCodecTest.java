@@ -3,7 +3,9 @@ package io.quiver.schemas.rpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -25,6 +27,134 @@ class RpcCodecTest {
                 new int[] {0, 2},
                 new long[] {17L, 99L},
                 "{\"must\":[]}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Every kind of buffer the codec may be handed, each with one byte already written. */
+    private static List<ByteBuf> buffers() {
+        List<ByteBuf> bufs =
+                List.of(
+                        Unpooled.buffer(4),
+                        Unpooled.directBuffer(4),
+                        PooledByteBufAllocator.DEFAULT.heapBuffer(4),
+                        PooledByteBufAllocator.DEFAULT.directBuffer(4),
+                        new AdaptiveByteBufAllocator().buffer(4),
+                        Unpooled.compositeBuffer()
+                                .addComponent(true, Unpooled.buffer(3))
+                                .addComponent(true, Unpooled.directBuffer(5)));
+        for (ByteBuf b : bufs) {
+            b.writeByte(0x5a);
+        }
+        return bufs;
+    }
+
+    @Test
+    void vectorsAndIdsEncodeAsTheFormatSaysInEveryKindOfBuffer() {
+        Random random = new Random(11);
+        float[] vector = new float[784];
+        for (int i = 0; i < vector.length; i++) {
+            vector[i] = (float) random.nextGaussian();
+        }
+        vector[1] = Float.NaN;
+        vector[2] = -0f;
+        String collection = "col\u00e9";
+        SearchRequest request =
+                new SearchRequest(
+                        9L,
+                        collection,
+                        new int[] {2},
+                        10,
+                        12,
+                        false,
+                        vector,
+                        100,
+                        new int[0],
+                        new long[0],
+                        null);
+        String[] ids = {"a", "\u00e9t\u00e9", "\uD834\uDD1E", "x\uD800y", "\uDC00"};
+        ShardResult hits =
+                new ShardResult(
+                        2,
+                        ShardResult.Status.OK,
+                        "",
+                        new int[0],
+                        new long[0],
+                        ids,
+                        new float[] {1, 2, 3, 4, 5},
+                        new byte[5][],
+                        new float[][] {vector, null, {1f}, new float[0], vector});
+        for (ByteBuf buf : buffers()) {
+            RpcCodec.writeRequest(request, buf);
+            byte[] name = collection.getBytes(StandardCharsets.UTF_8);
+            int at = 1 + 10;
+            assertThat(buf.getInt(at)).isEqualTo(name.length);
+            int vectorAt = at + 4 + name.length + 8 + 4 + 4 + 1 + 4;
+            assertThat(buf.getInt(vectorAt)).isEqualTo(vector.length);
+            for (int i = 0; i < vector.length; i++) {
+                assertThat(buf.getInt(vectorAt + 4 + 4 * i))
+                        .isEqualTo(Float.floatToRawIntBits(vector[i]));
+            }
+            buf.skipBytes(1);
+            SearchRequest back = (SearchRequest) RpcCodec.read(buf);
+            assertThat(back.collection()).isEqualTo(collection);
+            assertThat(back.vector())
+                    .usingElementComparator(RpcCodecTest::bits)
+                    .containsExactly(toObjects(vector));
+
+            buf.clear().writeByte(0x5a);
+            RpcCodec.writeResponse(new SearchResponse(9L, List.of(hits)), buf);
+            buf.skipBytes(1);
+            ShardResult read = ((SearchResponse) RpcCodec.read(buf)).shards().get(0);
+            for (int i = 0; i < ids.length; i++) {
+                String expected =
+                        new String(ids[i].getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+                assertThat(read.ids()[i]).isEqualTo(expected);
+            }
+            assertThat(read.vectors()[0])
+                    .usingElementComparator(RpcCodecTest::bits)
+                    .containsExactly(toObjects(vector));
+            assertThat(read.vectors()[1]).isNull();
+            assertThat(read.vectors()[2]).containsExactly(1f);
+            assertThat(read.vectors()[3]).isEmpty();
+            buf.release();
+        }
+    }
+
+    @Test
+    void aVectorSplitAcrossBufferComponentsReadsWhole() {
+        float[] vector = {1.5f, -2f, 3.25f, 1e-30f, 7f};
+        ByteBuf whole = Unpooled.buffer();
+        RpcCodec.writeRequest(
+                new SearchRequest(
+                        1L,
+                        "c",
+                        new int[] {0},
+                        1,
+                        1,
+                        false,
+                        vector,
+                        10,
+                        new int[0],
+                        new long[0],
+                        null),
+                whole);
+        int cut = whole.readableBytes() - 30;
+        ByteBuf split =
+                Unpooled.compositeBuffer()
+                        .addComponent(true, Unpooled.directBuffer().writeBytes(whole, cut))
+                        .addComponent(true, Unpooled.buffer().writeBytes(whole));
+        assertThat(((SearchRequest) RpcCodec.read(split)).vector()).containsExactly(vector);
+    }
+
+    private static int bits(Float a, Float b) {
+        return Integer.compare(Float.floatToRawIntBits(a), Float.floatToRawIntBits(b));
+    }
+
+    private static Float[] toObjects(float[] a) {
+        Float[] out = new Float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
     }
 
     @Test
