@@ -84,7 +84,7 @@ final class Summary {
                         m,
                         efConstruction));
         sb.append(
-                "| data set | vectors | ingest, vectors/s (send to all searchable) |"
+                "| data set | vectors | ingest, vectors/s (send to all searchable; all linked into their graphs) |"
                         + " HNSW core build, vectors/s (same data, a graph per shard as in the job, same run) | ingest / core |\n");
         sb.append("|---|---|---|---|---|\n");
         for (int i = 0; i < ingests.size(); i++) {
@@ -93,13 +93,16 @@ final class Summary {
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "| %s | %,d | %,.0f (produced in %.1f s, searchable after %.1f s) |"
-                                    + " %,.0f (%d threads, %.1f s) | %.2f |%n",
+                            "| %s | %,d | %,.0f (produced in %.1f s, searchable after %.1f s);"
+                                    + " %,.0f (linked after %.1f s) | %,.0f (%d threads, %.1f s) |"
+                                    + " %.2f |%n",
                             r.dataset(),
                             r.n(),
                             r.vectorsPerSecond(),
                             r.producedSeconds(),
                             r.searchableSeconds(),
+                            r.linkedVectorsPerSecond(),
+                            r.linkedSeconds(),
                             c.vectorsPerSecond(),
                             c.threads(),
                             c.seconds(),
@@ -111,11 +114,12 @@ final class Summary {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "%nSustained ingest at %,.0f vectors/s (%.2f × the measured maximum) for %.0f"
+                        "%nSustained ingest at %,.0f vectors/s (%.2f × the measured maximum linking"
+                                + " rate) for %.0f"
                                 + " s, %,d vectors; meanwhile %,d became searchable (%,.0f/s)."
                                 + " Lost markers count as %.0f ms.%n%n",
                         sustained.rate(),
-                        sustained.rate() / ingests.get(ingests.size() - 1).vectorsPerSecond(),
+                        sustained.rate() / ingests.get(ingests.size() - 1).linkedVectorsPerSecond(),
                         sustained.seconds(),
                         sustained.produced(),
                         sustained.applied(),

@@ -15,11 +15,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Sustained ingest at a fixed rate (half the measured maximum) with, at the same time, the
- * freshness prober (a marker every 10 ms), a search-latency client and the checkpoint statistics.
- * Runs for {@code seconds}, and longer until {@code minCheckpoints} checkpoints triggered during
- * the phase have completed (at most {@code seconds} more), so that checkpoint cost is measured
- * under this load.
+ * Sustained ingest at a fixed rate (half the measured maximum linking rate) with, at the same time,
+ * the freshness prober (a marker every 10 ms), a search-latency client and the checkpoint
+ * statistics. Runs for {@code seconds}, and longer until {@code minCheckpoints} checkpoints
+ * triggered during the phase have completed (at most {@code seconds} more), so that checkpoint cost
+ * is measured under this load.
  */
 final class SustainedRun {
 
