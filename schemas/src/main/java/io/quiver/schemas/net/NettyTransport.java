@@ -38,14 +38,25 @@ public enum NettyTransport {
 
     private static final Logger LOG = LoggerFactory.getLogger(NettyTransport.class);
 
-    /** Set {@code -Dquiver.netty.transport=nio} to force NIO (to compare, or to rule epoll out). */
+    /**
+     * Set {@code -Dquiver.netty.transport=nio} to force NIO (to compare, or to rule epoll out);
+     * {@code epoll} (or unset) takes epoll when it is available. Any other value is reported with a
+     * WARN and the default is used.
+     */
     public static final String PROPERTY = "quiver.netty.transport";
 
     private static final NettyTransport PREFERRED = choose();
 
     private static NettyTransport choose() {
-        String forced = System.getProperty(PROPERTY, "");
-        if (forced.equalsIgnoreCase("nio")) {
+        String value = System.getProperty(PROPERTY, "");
+        String requested;
+        try {
+            requested = requested(value);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}; using the default", e.getMessage());
+            requested = "epoll";
+        }
+        if (requested.equals("nio")) {
             return NIO;
         }
         if (Epoll.isAvailable()) {
@@ -59,6 +70,24 @@ public enum NettyTransport {
                     Epoll.unavailabilityCause().toString());
         }
         return NIO;
+    }
+
+    /**
+     * The transport a value of {@value #PROPERTY} asks for: {@code "epoll"} (also for an empty
+     * value) or {@code "nio"}, in any case.
+     *
+     * @throws IllegalArgumentException for any other value, naming the ones accepted
+     */
+    static String requested(String value) {
+        String v = value.strip().toLowerCase(java.util.Locale.ROOT);
+        if (v.isEmpty() || v.equals("epoll")) {
+            return "epoll";
+        }
+        if (v.equals("nio")) {
+            return "nio";
+        }
+        throw new IllegalArgumentException(
+                "unknown value '" + value + "' of -D" + PROPERTY + " (epoll or nio)");
     }
 
     /** Epoll when available (and not turned off by {@value #PROPERTY}), else NIO. */

@@ -1,6 +1,7 @@
 package io.quiver.schemas.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -35,6 +36,16 @@ class NettyTransportTest {
         } else {
             assertThat(NettyTransport.preferred()).isNotNull();
         }
+    }
+
+    @Test
+    void thePropertyTakesEpollOrNioInAnyCaseAndNamesThemForAnythingElse() {
+        assertThat(NettyTransport.requested("")).isEqualTo("epoll");
+        assertThat(NettyTransport.requested("EPOLL")).isEqualTo("epoll");
+        assertThat(NettyTransport.requested(" nio ")).isEqualTo("nio");
+        assertThatThrownBy(() -> NettyTransport.requested("kqueue"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown value 'kqueue' of -Dquiver.netty.transport (epoll or nio)");
     }
 
     /** The group and both channel classes of a transport work together over loopback. */
