@@ -188,7 +188,9 @@ public final class E2eBenchmark implements Callable<Integer> {
                 LocalStack.start(
                         root, stackDir, classpath, jobHeap, out.resolve("quiver-local.out"), log)) {
             QuiverHttp http = stack.http();
-            CheckpointStats index = new CheckpointStats(stack.flinkRest(), "quiver");
+            // The job's checkpoint history and the index operator's metrics, found once for all
+            // phases.
+            CheckpointStats flink = new CheckpointStats(stack.flinkRest(), "quiver");
             String markers = "bench-markers";
             http.putCollection(markers, FreshnessProber.SPEC);
             for (Dataset set : sets) {
@@ -202,7 +204,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                                 http,
                                 stack.bootstrapServers(),
                                 PREFIX,
-                                index,
+                                flink,
                                 log));
             }
             String collection = collectionOf(generated);
@@ -226,6 +228,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                             sustain,
                             minCheckpoints,
                             stack,
+                            flink,
                             PREFIX,
                             log);
         }

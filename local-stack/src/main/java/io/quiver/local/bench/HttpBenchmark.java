@@ -217,20 +217,12 @@ public final class HttpBenchmark implements Callable<Integer> {
                 HttpLoad closed =
                         useWrk
                                 ? wrk(stack, bodies, wrkDir)
-                                : (workers, millis, cpu0) -> {
-                                    ThreadCpu.Sample cpu = ThreadCpu.sample();
-                                    Load.Result r =
-                                            Load.closedLoop(
-                                                    workers,
-                                                    millis,
-                                                    i -> stack.search(bodies[i % bodies.length]),
-                                                    cpu0 < 0
-                                                            ? null
-                                                            : () ->
-                                                                    CpuPinning.pinCurrentThread(
-                                                                            cpu0));
-                                    return Phase.of(r, ThreadCpu.sample().since(cpu));
-                                };
+                                : (workers, millis, cpu) ->
+                                        closedLoopPhase(
+                                                workers,
+                                                millis,
+                                                i -> stack.search(bodies[i % bodies.length]),
+                                                cpu);
                 warmUp(index, queries, chosenEf, stack, bodies, closed);
                 for (int run = 1; run <= runs; run++) {
                     rows.addAll(oneRun(run, index, queries, chosenEf, stack, bodies, closed));
@@ -372,11 +364,12 @@ public final class HttpBenchmark implements Callable<Integer> {
         closed.run(concurrency, millis / 4 + 1);
 
         log("run %d/%d: closed loop, %d workers, in-process", run, runs, concurrency);
-        ThreadCpu.Sample cpu = ThreadCpu.sample();
-        Load.Result inProcessLoad =
-                Load.closedLoop(
-                        concurrency, millis, i -> index.search(queries[i % queries.length], k, ef));
-        Phase inProcess = Phase.of(inProcessLoad, ThreadCpu.sample().since(cpu));
+        Phase inProcess =
+                closedLoopPhase(
+                        concurrency,
+                        millis,
+                        i -> index.search(queries[i % queries.length], k, ef),
+                        -1);
         rows.add(row(run, "in_process", "closed", concurrency, 0, inProcess));
         log("run %d/%d: closed loop, %d workers, HTTP", run, runs, concurrency);
         Phase http = closed.run(concurrency, millis);
@@ -443,14 +436,12 @@ public final class HttpBenchmark implements Callable<Integer> {
                     "run %d/%d: one CPU per tier: %d shard server threads on CPU 0, %d query"
                             + " server and client threads and the load generator on CPU 1",
                     run, runs, shardThreads, queryThreads);
-            ThreadCpu.Sample cpu = ThreadCpu.sample();
-            Load.Result alone =
-                    Load.closedLoop(
+            Phase inProcess =
+                    closedLoopPhase(
                             concurrency,
                             millis,
                             i -> index.search(queries[i % queries.length], k, ef),
-                            () -> CpuPinning.pinCurrentThread(0));
-            Phase inProcess = Phase.of(alone, ThreadCpu.sample().since(cpu));
+                            0);
             rows.add(row(run, "in_process_cpu0", "closed", concurrency, 0, inProcess));
             Phase http = closed.run(concurrency, millis, 1);
             rows.add(row(run, "http_cpu_per_tier", "closed", concurrency, 0, http));
@@ -468,6 +459,22 @@ public final class HttpBenchmark implements Callable<Integer> {
             CpuPinning.unpinAll();
         }
         return rows;
+    }
+
+    /**
+     * {@code workers} closed-loop workers calling {@code call} for {@code millis}, each pinned to
+     * CPU {@code cpu} (not pinned when negative), with the CPU the JVM's parts spent meanwhile.
+     */
+    private static Phase closedLoopPhase(int workers, long millis, Load.Call call, int cpu)
+            throws Exception {
+        ThreadCpu.Sample before = ThreadCpu.sample();
+        Load.Result r =
+                Load.closedLoop(
+                        workers,
+                        millis,
+                        call,
+                        cpu < 0 ? null : () -> CpuPinning.pinCurrentThread(cpu));
+        return Phase.of(r, ThreadCpu.sample().since(before));
     }
 
     private int chooseEf(ShardedIndex index, float[][] queries, int[][] truth) {

@@ -57,11 +57,11 @@ final class SustainedRun {
             int seconds,
             int minCheckpoints,
             LocalStack stack,
+            CheckpointStats checkpoints,
             String topicPrefix,
             PrintStream log)
             throws Exception {
         QuiverHttp http = stack.http();
-        CheckpointStats checkpoints = new CheckpointStats(stack.flinkRest(), "quiver");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong produced = new AtomicLong();
         List<double[]> applyLag = new ArrayList<>();
