@@ -19,7 +19,8 @@ import org.apache.flink.configuration.Configuration;
  *
  * <p>Applying a batch makes its points searchable and queues their linking into the HNSW graphs on
  * the build threads ({@link #MAX_UNLINKED} bounds the queue); the task thread goes on with the next
- * records meanwhile. A collection's graph snapshot (at a checkpoint) waits for its queue to empty.
+ * records meanwhile. A collection's graph snapshot (at a checkpoint) is cut on its background
+ * thread once the ops queued before it started are linked; the task thread does not wait.
  */
 public final class BatchOptions {
 
@@ -52,7 +53,7 @@ public final class BatchOptions {
      *
      * <p>2,048 from the arithmetic on the e2e bench ({@code --quick}: 128-d vectors, 32 shards, two
      * cores, about 330 µs of CPU per insert into a cold shard): a full queue is about 2,048 × 330
-     * µs / 2 build threads ≈ 0.35 s of linking, the most a graph snapshot's start waits for, and
+     * µs / 2 build threads ≈ 0.35 s of linking, the most a graph snapshot's cut waits for, and
      * about 1.5 s of ingest at the bench's 1,300-1,500 writes/s, so a GC pause or a checkpoint is
      * absorbed instead of backing the stream up into Flink's buffers and Kafka. A search pays one
      * exact distance per unlinked point of each shard it visits: spread over 32 shards, 64 points ×

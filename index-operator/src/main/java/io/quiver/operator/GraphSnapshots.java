@@ -34,15 +34,17 @@ import org.slf4j.LoggerFactory;
  * records, so replaying an op the snapshot already holds is harmless.
  *
  * <p>An op is logged when it is applied, before its point is linked into the graph on its
- * collection's link lane ({@link ShardWriter}); a snapshot therefore starts only once that lane is
- * empty ({@link LinkWait}, on the task thread). A checkpoint barrier waits for the lanes of the
- * collections it starts snapshots of and no others: the records and delta log in state describe
- * every write, linked or not, so a restore (snapshot plus delta replay) needs nothing else.
+ * collection's link lane ({@link ShardWriter}); the snapshot thread therefore cuts a snapshot only
+ * once that lane has linked every op queued before the snapshot started ({@link LinkWait}). The
+ * task thread does not wait for it: ops it queues later carry the next epoch, so the cut may hold
+ * some of them, and replaying those is harmless. No checkpoint barrier waits for a lane: the
+ * records and delta log in state describe every write, linked or not, so a restore (snapshot plus
+ * delta replay) needs nothing else.
  *
- * <p>Threading: everything but the serialization runs on the task thread; serialization runs on one
- * background thread per operator and its bytes are written to state by {@link #commitFinished()} on
- * the task thread. Nothing is lost when a serialization fails or the job stops before a commit: the
- * previous snapshot and the full delta stay valid.
+ * <p>Threading: everything but the wait for the lane and the serialization runs on the task thread;
+ * those run on one background thread per operator and its bytes are written to state by {@link
+ * #commitFinished()} on the task thread. Nothing is lost when a serialization fails or the job
+ * stops before a commit: the previous snapshot and the full delta stay valid.
  */
 final class GraphSnapshots {
 
@@ -55,7 +57,7 @@ final class GraphSnapshots {
     private final MapState<String, Long> delta;
     private final SnapshotOptions options;
     private final IntConsumer setCurrentKey;
-    private final LinkWait awaitLinked;
+    private final LinkWait linkWait;
     private final Map<Integer, Map<String, Tracked>> tracked = new HashMap<>();
     private ExecutorService executor;
     private volatile long lastSnapshotBytes;
@@ -98,8 +100,8 @@ final class GraphSnapshots {
             MapState<String, Long> delta,
             SnapshotOptions options,
             IntConsumer setCurrentKey,
-            LinkWait awaitLinked) {
-        this.awaitLinked = awaitLinked;
+            LinkWait linkWait) {
+        this.linkWait = linkWait;
         this.chunks = chunks;
         this.headers = headers;
         this.delta = delta;
@@ -281,9 +283,10 @@ final class GraphSnapshots {
         deltaLengthSeen = deltaLength();
     }
 
-    private void start(Tracked t) throws Exception {
-        // The cut must include every op logged with this epoch or lower: all linked.
-        awaitLinked.await(t.shardKey, t.collection);
+    private void start(Tracked t) {
+        // The cut must include every op logged with this epoch or lower: the snapshot thread waits
+        // until the lane has linked them all, the task thread goes on meanwhile.
+        Runnable linked = linkWait.linkedSoFar(t.shardKey, t.collection);
         long epoch = t.nextEpoch++;
         HnswIndex index = t.index;
         if (executor == null) {
@@ -296,7 +299,11 @@ final class GraphSnapshots {
                             });
         }
         t.inFlight =
-                executor.submit(() -> GraphSnapshot.write(index, epoch, GraphSnapshot.CHUNK_BYTES));
+                executor.submit(
+                        () -> {
+                            linked.run();
+                            return GraphSnapshot.write(index, epoch, GraphSnapshot.CHUNK_BYTES);
+                        });
     }
 
     /** Writes every completed snapshot into state; runs on the task thread. */
@@ -435,9 +442,12 @@ final class GraphSnapshots {
         }
     }
 
-    /** Waits on the task thread until a collection's written points are all in its graph. */
+    /**
+     * Called on the task thread: returns a wait, run on the snapshot thread, until every point of
+     * the collection written so far is in its graph.
+     */
     @FunctionalInterface
     interface LinkWait {
-        void await(int shardKey, String collection) throws Exception;
+        Runnable linkedSoFar(int shardKey, String collection);
     }
 }

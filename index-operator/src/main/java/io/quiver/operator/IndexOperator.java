@@ -171,7 +171,7 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
                         getPartitionedState(GraphSnapshots.deltaDescriptor()),
                         SnapshotOptions.from(configuration()),
                         this::setCurrentKey,
-                        this::awaitLinked);
+                        this::linkedSoFar);
         owned = new LinkedHashMap<>();
         KeyGroupRange range =
                 KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
@@ -418,13 +418,11 @@ public final class IndexOperator extends AbstractStreamOperator<Void>
         this.linkExecutor = executor;
     }
 
-    /** Waits until the written points of one collection of one shard are all linked. */
-    private void awaitLinked(int shardKey, String collection) {
+    /** A wait until the points of one collection of one shard written so far are all linked. */
+    private Runnable linkedSoFar(int shardKey, String collection) {
         LiveShard shard = owned.get(shardKey);
         LiveCollection c = shard == null ? null : shard.collection(collection);
-        if (c != null) {
-            c.awaitLinked();
-        }
+        return c == null ? () -> {} : c.linkedSoFar();
     }
 
     /** Applies waiting upserts and waits until every write is linked; for tests. */

@@ -46,6 +46,16 @@ final class LinkLane {
     /** Ops counted against the bound and not yet linked; guarded by the lanes' lock. */
     int pending;
 
+    /** Ops ever counted against the bound on this lane; guarded by the lanes' lock. */
+    long reservedTotal;
+
+    /**
+     * Ops ever linked on this lane (or given up after a failure); guarded by the lanes' lock.
+     * Drains take ops in queue order, so the first {@code linkedTotal} ops reserved are in the
+     * index.
+     */
+    long linkedTotal;
+
     LinkLane(LiveCollection owner, LinkLanes lanes) {
         this.owner = owner;
         this.lanes = lanes;

@@ -89,6 +89,7 @@ public final class LinkLanes implements AutoCloseable {
             checkFailure();
             queued += n;
             lane.pending += n;
+            lane.reservedTotal += n;
         }
     }
 
@@ -97,6 +98,7 @@ public final class LinkLanes implements AutoCloseable {
         synchronized (lock) {
             queued -= n;
             lane.pending -= n;
+            lane.linkedTotal += n;
             lock.notifyAll();
         }
     }
@@ -115,6 +117,7 @@ public final class LinkLanes implements AutoCloseable {
                 failure = t;
             }
             queued -= lane.pending;
+            lane.linkedTotal += lane.pending;
             lane.pending = 0;
             lock.notifyAll();
         }
@@ -144,6 +147,28 @@ public final class LinkLanes implements AutoCloseable {
     void await(LinkLane lane) {
         synchronized (lock) {
             while (lane.pending > 0) {
+                waitOn(lock);
+            }
+        }
+        checkFailure();
+    }
+
+    /** How many ops {@code lane} has taken so far: a mark for {@link #awaitLinked}. */
+    long reservedSoFar(LinkLane lane) {
+        synchronized (lock) {
+            return lane.reservedTotal;
+        }
+    }
+
+    /**
+     * Any thread: waits until the first {@code mark} ops taken by {@code lane} are in its index,
+     * whatever the writer queues meanwhile; rethrows a linking failure (of any lane).
+     *
+     * @throws IllegalStateException when linking failed or the wait was interrupted
+     */
+    void awaitLinked(LinkLane lane, long mark) {
+        synchronized (lock) {
+            while (lane.linkedTotal < mark) {
                 waitOn(lock);
             }
         }

@@ -435,6 +435,23 @@ public final class LiveCollection {
         }
     }
 
+    /**
+     * Writer only: a wait for the writes made so far, to run on any thread: it returns once every
+     * one of them is in the index (later writes may be too), at once without a lane. Lets a graph
+     * snapshot be cut off the writer's thread while the writer goes on.
+     *
+     * <p>The wait throws {@link IllegalStateException} when linking failed (in this or another
+     * collection) or it was interrupted.
+     */
+    public Runnable linkedSoFar() {
+        LinkLane l = lane;
+        if (l == null) {
+            return () -> {};
+        }
+        long mark = l.lanes().reservedSoFar(l);
+        return () -> l.lanes().awaitLinked(l, mark);
+    }
+
     /** Ids written but not yet linked into the index (searched by exact scan meanwhile). */
     public int unlinked() {
         LinkLane l = lane;

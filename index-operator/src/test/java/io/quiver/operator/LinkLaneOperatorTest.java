@@ -69,20 +69,6 @@ class LinkLaneOperatorTest {
         synchronized void shut() {
             open = false;
         }
-
-        /** Opens once {@code waiter} waits (for the lanes), from another thread. */
-        void openWhenWaiting(Thread waiter) {
-            Thread opener =
-                    new Thread(
-                            () -> {
-                                await().atMost(Duration.ofSeconds(60))
-                                        .until(() -> waiter.getState() == Thread.State.WAITING);
-                                open();
-                            },
-                            "gate-opener");
-            opener.setDaemon(true);
-            opener.start();
-        }
     }
 
     private final Random random = new Random(SEED);
@@ -112,7 +98,7 @@ class LinkLaneOperatorTest {
     }
 
     @Test
-    void writesAreSearchableBeforeTheyAreLinkedAndAGraphSnapshotWaitsForTheLanes()
+    void writesAreSearchableBeforeTheyAreLinkedAndAGraphSnapshotIsCutOnceItsLaneCaughtUp()
             throws Exception {
         start(gate, conf -> conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 1));
         upserts(0, 200);
@@ -126,10 +112,22 @@ class LinkLaneOperatorTest {
         assertThat(server.registry().get(1).applied().offset(0)).isEqualTo(199);
         assertEveryPointFound();
 
-        // Every collection is due for a graph snapshot at this barrier: all lanes must empty.
-        gate.openWhenWaiting(Thread.currentThread());
+        // Every collection is due for a graph snapshot at this barrier. The task thread does not
+        // wait for the lanes: the snapshots wait on their own thread until the ops are linked.
         harness.prepareSnapshotPreBarrier(1);
+        upserts(200, 260); // queued after the snapshots started: next epoch, may be in the cut
+        assertThat(unlinked()).as("the barrier linked nothing").isEqualTo(260);
+        assertThat(operator().snapshots().idle()).as("snapshots wait for their lanes").isFalse();
+        assertEveryPointFound();
 
+        gate.open();
+        await().atMost(Duration.ofSeconds(30)).until(() -> operator().snapshots().idle());
+        harness.setProcessingTime(
+                harness.getProcessingTime() + IndexOperator.STATUS_INTERVAL_MILLIS + 1);
+        for (int s = 0; s < SHARDS; s++) {
+            assertThat(operator().snapshots().committedEpoch(KEYS.keyOf(s), "docs")).isEqualTo(1);
+        }
+        operator().awaitLinked();
         assertThat(unlinked()).isZero();
         assertThat(indexed()).isEqualTo(live.size());
         assertEveryPointFound();
@@ -217,10 +215,11 @@ class LinkLaneOperatorTest {
                 conf -> conf.set(SnapshotOptions.EVERY_CHECKPOINTS, 2);
         start(gate, everySecond);
         upserts(0, 300);
-        harness.prepareSnapshotPreBarrier(1); // no snapshot due yet: no wait
+        harness.prepareSnapshotPreBarrier(1); // no snapshot due yet
         assertThat(unlinked()).isEqualTo(300);
-        gate.openWhenWaiting(Thread.currentThread());
-        harness.prepareSnapshotPreBarrier(2); // every graph due: waits for its lane
+        harness.prepareSnapshotPreBarrier(2); // every graph due: cut once its lane caught up
+        assertThat(unlinked()).as("the barrier does not wait for the lane").isEqualTo(300);
+        gate.open();
         await().atMost(Duration.ofSeconds(30)).until(() -> operator().snapshots().idle());
         harness.setProcessingTime(
                 harness.getProcessingTime() + IndexOperator.STATUS_INTERVAL_MILLIS + 1);
