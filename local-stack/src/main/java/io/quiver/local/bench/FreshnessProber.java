@@ -12,8 +12,12 @@ import java.util.Set;
 /**
  * Produce-to-searchable latency: {@link #sendNext} produces marker {@code i} (its own producer, no
  * linger, so it never waits behind the bulk load's batches) and {@link #pollOnce} looks for every
- * marker not yet seen with one {@code eventual} search. The latency runs from just before {@code
- * send()} to the arrival of the first answer that holds the marker.
+ * marker not yet seen with one {@code eventual} search; several threads may poll at once, which
+ * shortens the gap between two searches. The latency runs from just before {@code send()} to the
+ * start of the first search that finds the marker: an upper bound of the moment a search began to
+ * find it, without that search's own time (search latency, measured apart). The arrival of that
+ * search's answer is kept too ({@link Probe#answeredMs}). A marker found by a search that started
+ * before it was sent counts until the answer.
  *
  * <p>Markers live in a small collection of their own ({@link #SPEC}) on the same topic, partitions
  * and shards as the load, so they queue behind it exactly as its records do; marker {@code i} is
@@ -29,8 +33,11 @@ final class FreshnessProber implements AutoCloseable {
     static final String SPEC =
             "{\"dimension\": 4, \"metric\": \"l2\", \"index\": {\"type\": \"flat\"}}";
 
-    /** One marker's outcome: when it was sent (s since the phase began) and its latency in ms. */
-    record Probe(String id, double sentSeconds, double latencyMs) {}
+    /**
+     * One marker's outcome: when it was sent (s since the phase began), its latency in ms (to the
+     * start of the first search that found it) and the ms until that search answered.
+     */
+    record Probe(String id, double sentSeconds, double latencyMs, double answeredMs) {}
 
     /** The search limit's maximum (docs/limits.md): how far back one poll can look. */
     private static final int MAX_WINDOW = 1000;
@@ -47,6 +54,7 @@ final class FreshnessProber implements AutoCloseable {
     private final List<Long> sentNanos = new ArrayList<>();
     private final Set<Integer> pending = new HashSet<>();
     private final List<Probe> found = new ArrayList<>();
+    private final List<Double> pollMs = new ArrayList<>();
     private int lost;
     private long polls;
     private long partialPolls;
@@ -94,7 +102,11 @@ final class FreshnessProber implements AutoCloseable {
             }
         }
         int window = Math.min(MAX_WINDOW, newest - oldest + 1);
-        float step = (polls++ % 1000) * 1e-3f;
+        float step;
+        synchronized (this) {
+            step = (polls++ % 1000) * 1e-3f;
+        }
+        long start = System.nanoTime();
         JsonNode answer =
                 http.search(
                         collection,
@@ -102,6 +114,7 @@ final class FreshnessProber implements AutoCloseable {
         JsonNode hits = answer.path("result");
         long now = System.nanoTime();
         synchronized (this) {
+            pollMs.add((now - start) / 1e6);
             partialPolls += answer.path("partial").asBoolean(false) ? 1 : 0;
             for (JsonNode h : hits) {
                 String id = h.path("id").asText();
@@ -111,7 +124,13 @@ final class FreshnessProber implements AutoCloseable {
                 int i = Integer.parseInt(id.substring("marker-".length()));
                 if (pending.remove(i)) {
                     long sent = sentNanos.get(i);
-                    found.add(new Probe(id, (sent - phaseStart) / 1e9, (now - sent) / 1e6));
+                    long searchable = start >= sent ? start : now;
+                    found.add(
+                            new Probe(
+                                    id,
+                                    (sent - phaseStart) / 1e9,
+                                    (searchable - sent) / 1e6,
+                                    (now - sent) / 1e6));
                 }
             }
             pending.removeIf(
@@ -137,6 +156,11 @@ final class FreshnessProber implements AutoCloseable {
     /** Markers not searchable within 10 s (counted apart, not in the percentiles). */
     synchronized int lost() {
         return lost;
+    }
+
+    /** Each poll's time from request to answer, ms. */
+    synchronized double[] pollMillis() {
+        return pollMs.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** Polls so far, and how many of them some shard did not answer in time. */

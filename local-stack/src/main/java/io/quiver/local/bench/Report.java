@@ -55,17 +55,28 @@ final class Report {
     }
 
     void sustained(SustainedRun.Result r, double[] idleMs) throws IOException {
-        List<String> rows = new ArrayList<>(List.of("marker,sent_s,latency_ms"));
+        List<String> rows = new ArrayList<>(List.of("marker,sent_s,latency_ms,answered_ms"));
         int n = r.probes().size();
         double[][] fresh = new double[2][n];
+        double[][] answered = new double[2][n];
         for (int i = 0; i < n; i++) {
             FreshnessProber.Probe p = r.probes().get(i);
             rows.add(
                     String.format(
-                            Locale.ROOT, "%s,%.3f,%.2f", p.id(), p.sentSeconds(), p.latencyMs()));
+                            Locale.ROOT,
+                            "%s,%.3f,%.2f,%.2f",
+                            p.id(),
+                            p.sentSeconds(),
+                            p.latencyMs(),
+                            p.answeredMs()));
             fresh[0][i] = p.sentSeconds();
             fresh[1][i] = p.latencyMs();
+            answered[0][i] = p.sentSeconds();
+            answered[1][i] = p.answeredMs();
         }
+        Map<String, double[][]> freshness = new LinkedHashMap<>();
+        freshness.put("to the search that found it", fresh);
+        freshness.put("to that search's answer", answered);
         write("freshness.csv", rows);
         Plot.lines(
                 String.format(
@@ -74,7 +85,7 @@ final class Report {
                         r.rate()),
                 "seconds into the sustained phase (marker sent)",
                 "ms",
-                Map.of("marker", fresh),
+                freshness,
                 false,
                 out.resolve("freshness.png"));
 

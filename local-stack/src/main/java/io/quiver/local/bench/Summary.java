@@ -16,6 +16,8 @@ final class Summary {
     private final Percentiles idle;
     private final Percentiles busy;
     private final Percentiles freshness;
+    private final Percentiles answered;
+    private final Percentiles polls;
     private final Percentiles checkpointMs;
     private final SustainedRun.Result sustained;
     private final String note;
@@ -41,11 +43,16 @@ final class Summary {
         // A lost marker counts at the cut-off: leaving it out would flatter the percentiles.
         int found = sustained.probes().size();
         double[] fresh = new double[found + sustained.probesLost()];
+        double[] answered = new double[fresh.length];
         Arrays.fill(fresh, FreshnessProber.LOST_AFTER_MS);
+        Arrays.fill(answered, FreshnessProber.LOST_AFTER_MS);
         for (int i = 0; i < found; i++) {
             fresh[i] = sustained.probes().get(i).latencyMs();
+            answered[i] = sustained.probes().get(i).answeredMs();
         }
         this.freshness = new Percentiles(fresh);
+        this.answered = new Percentiles(answered);
+        this.polls = new Percentiles(sustained.pollMs());
         double[] cp = new double[sustained.checkpoints().size()];
         for (int i = 0; i < cp.length; i++) {
             cp[i] = sustained.checkpoints().get(i).durationMs();
@@ -126,7 +133,13 @@ final class Summary {
                         sustained.applied() / sustained.seconds(),
                         FreshnessProber.LOST_AFTER_MS));
         sb.append("| figure | p50 | p99 | max | samples |\n|---|---|---|---|---|\n");
-        row(sb, "produce-to-searchable latency, ms (goal p99 <= 100)", freshness);
+        row(
+                sb,
+                "produce-to-searchable latency, ms: send to the start of the first search that"
+                        + " finds it (goal p99 <= 100)",
+                freshness);
+        row(sb, "send to that search's answer, ms", answered);
+        row(sb, "marker search latency (the probe's polls), ms", polls);
         row(sb, "search latency idle, ms (top-10, one client)", idle);
         row(sb, "search latency during ingest, ms", busy);
         row(sb, "checkpoint duration, ms", checkpointMs);
@@ -140,13 +153,15 @@ final class Summary {
                 String.format(
                         Locale.ROOT,
                         "%nMarkers: %d sent every 10 ms, %d found, %d not searchable within 10 s;"
-                                + " %d polls, %d of them partial (a shard did not answer in time)."
+                                + " %d polls by %d threads side by side, %d of them partial (a"
+                                + " shard did not answer in time)."
                                 + " Checkpoints during the phase: full state up to %.1f MiB, up to"
                                 + " %.1f MiB written per (incremental) checkpoint.%n",
                         sustained.probesSent(),
                         sustained.probes().size(),
                         sustained.probesLost(),
                         sustained.polls()[0],
+                        SustainedRun.POLLERS,
                         sustained.polls()[1],
                         maxSize / 1048576.0,
                         maxIncrement / 1048576.0));

@@ -32,6 +32,7 @@ final class SustainedRun {
             int probesSent,
             int probesLost,
             long[] polls,
+            double[] pollMs,
             double[] searchMs,
             List<CheckpointStats.Checkpoint> checkpoints,
             List<double[]> applyLag) {}
@@ -44,8 +45,14 @@ final class SustainedRun {
      */
     private static final long APPLY_LAG_FROM_NS = 5_000_000_000L;
 
-    /** Between two polls of the prober: the resolution of the freshness figures. */
+    /** Between two polls of one prober thread. */
     private static final long POLL_PAUSE_MS = 5;
+
+    /**
+     * Prober threads polling side by side: a search takes tens of ms under load, so one thread
+     * would leave that much between two looks; each search is cheap (a flat index of markers).
+     */
+    static final int POLLERS = 2;
 
     private SustainedRun() {}
 
@@ -69,7 +76,7 @@ final class SustainedRun {
         long startMs = System.currentTimeMillis();
         long start = System.nanoTime();
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
-        var workers = Executors.newFixedThreadPool(3);
+        var workers = Executors.newFixedThreadPool(2 + POLLERS);
         try (UpsertProducer producer =
                         new UpsertProducer(stack.bootstrapServers(), topicPrefix, 5);
                 FreshnessProber prober =
@@ -90,15 +97,18 @@ final class SustainedRun {
                             () ->
                                     SearchLatency.measure(
                                             http, collection, data.queries(), () -> !stop.get()));
-            Future<?> polls =
-                    workers.submit(
-                            () -> {
-                                while (!stop.get() || prober.hasPending()) {
-                                    prober.pollOnce();
-                                    Thread.sleep(POLL_PAUSE_MS);
-                                }
-                                return null;
-                            });
+            List<Future<?>> pollers = new ArrayList<>();
+            for (int p = 0; p < POLLERS; p++) {
+                pollers.add(
+                        workers.submit(
+                                () -> {
+                                    while (!stop.get() || prober.hasPending()) {
+                                        prober.pollOnce();
+                                        Thread.sleep(POLL_PAUSE_MS);
+                                    }
+                                    return null;
+                                }));
+            }
             scheduler.scheduleAtFixedRate(
                     prober::sendNext, 0, MARKER_PERIOD_MS, TimeUnit.MILLISECONDS);
 
@@ -133,7 +143,10 @@ final class SustainedRun {
                         prober.found().size(),
                         prober.sent(),
                         done);
-                for (Future<?> f : List.of(ingest, searches, polls)) {
+                List<Future<?>> running = new ArrayList<>(pollers);
+                running.add(ingest);
+                running.add(searches);
+                for (Future<?> f : running) {
                     if (f.isDone()) {
                         f.get(); // a worker that ended early failed: report why
                     }
@@ -148,7 +161,9 @@ final class SustainedRun {
             stop.set(true);
             ingest.get();
             double[] searchMs = searches.get();
-            polls.get(30, TimeUnit.SECONDS);
+            for (Future<?> f : pollers) {
+                f.get(30, TimeUnit.SECONDS);
+            }
             checkpoints.poll();
             long applied = Math.max(0, http.pointsCount(collection)) - searchableAtStart;
             return new Result(
@@ -160,6 +175,7 @@ final class SustainedRun {
                     prober.sent(),
                     prober.lost(),
                     prober.polls(),
+                    prober.pollMillis(),
                     searchMs,
                     checkpoints.triggeredSince(startMs),
                     applyLag);
