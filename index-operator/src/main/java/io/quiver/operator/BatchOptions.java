@@ -55,11 +55,12 @@ public final class BatchOptions {
      * cores, about 330 µs of CPU per insert into a cold shard): a full queue is about 2,048 × 330
      * µs / 2 build threads ≈ 0.35 s of linking, the most a graph snapshot's cut waits for, and
      * about 1.5 s of ingest at the bench's 1,300-1,500 writes/s, so a GC pause or a checkpoint is
-     * absorbed instead of backing the stream up into Flink's buffers and Kafka. A search pays one
-     * exact distance per unlinked point of each shard it visits: spread over 32 shards, 64 points ×
-     * 128 dimensions ≈ 8k multiply-adds, microseconds against an HNSW search of about 200 µs per
-     * shard; all 2,048 in one shard (≈ 260k multiply-adds) still cost less than that search. At 784
-     * dimensions the scan costs six times more.
+     * absorbed instead of backing the stream up into Flink's buffers and Kafka. A search scores
+     * each unlinked point of a shard it visits exactly; {@code scripts/bench/ann masked-scan}
+     * measures what that costs one shard search (3,125 linked points, M 16, ef 64, k 10) against
+     * the same shard with none unlinked: 64 / 256 / 1,024 / 2,048 unlinked points make it 1.13 /
+     * 1.30 / 2.15 / 3.2 times as long at 128 dimensions, 1.14 / 1.33 / 2.18 / 5.4 times at 784.
+     * Spread over 16 shards a subtask's 2,048 are 128 per shard.
      */
     public static final ConfigOption<Integer> MAX_UNLINKED =
             ConfigOptions.key("quiver.ingest.max-unlinked")

@@ -1,6 +1,7 @@
 package io.quiver.shard;
 
 import io.quiver.index.Metric;
+import io.quiver.index.vector.VectorKernels;
 import java.util.Arrays;
 import java.util.Comparator;
 
@@ -14,27 +15,27 @@ final class ExactScores {
 
     private ExactScores() {}
 
-    /** The exact score of {@code vector} (as written) for {@code query} in {@code metric}. */
+    private static final VectorKernels KERNELS = VectorKernels.get();
+
+    /**
+     * The score of {@code vector} (as written) for {@code query} in {@code metric}, computed in
+     * float32 with the same kernels as a float32 index's distances, so it agrees with that index's
+     * score of the same pair up to float rounding.
+     */
     static float score(Metric metric, float[] query, float[] vector) {
-        double dot = 0;
-        double qq = 0;
-        double vv = 0;
-        double l2 = 0;
-        for (int i = 0; i < query.length; i++) {
-            double q = query[i];
-            double v = vector[i];
-            dot += q * v;
-            qq += q * q;
-            vv += v * v;
-            l2 += (q - v) * (q - v);
-        }
+        int n = query.length;
         switch (metric) {
             case L2:
-                return (float) Math.sqrt(l2);
+                return (float) Math.sqrt(KERNELS.squareDistance(query, 0, vector, 0, n));
             case COSINE:
-                return qq == 0 || vv == 0 ? 0f : (float) (dot / Math.sqrt(qq * vv));
+                float qq = KERNELS.dot(query, 0, query, 0, n);
+                float vv = KERNELS.dot(vector, 0, vector, 0, n);
+                return qq == 0 || vv == 0
+                        ? 0f
+                        : (float)
+                                (KERNELS.dot(query, 0, vector, 0, n) / Math.sqrt((double) qq * vv));
             default:
-                return (float) dot;
+                return KERNELS.dot(query, 0, vector, 0, n);
         }
     }
 

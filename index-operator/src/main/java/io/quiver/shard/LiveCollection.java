@@ -277,11 +277,17 @@ public final class LiveCollection {
         if (masked.isEmpty()) {
             return idx.search(query, k, ef, filter == null ? null : passing(filter));
         }
-        Predicate<String> accept =
-                filter == null
-                        ? id -> !masked.contains(id)
-                        : id -> !masked.contains(id) && filter.test(payload(id));
-        SearchHits linked = idx.search(query, k, ef, accept);
+        // Most masked ids are new points the graph does not hold yet, so the graph is searched as
+        // it is; only when a masked id is among its hits (an update or delete still queued, whose
+        // graph state is stale) is it searched again with the masked ids kept out of its traversal.
+        SearchHits linked = idx.search(query, k, ef, filter == null ? null : passing(filter));
+        if (anyIn(linked, masked)) {
+            Predicate<String> accept =
+                    filter == null
+                            ? id -> !masked.contains(id)
+                            : id -> !masked.contains(id) && filter.test(payload(id));
+            linked = idx.search(query, k, ef, accept);
+        }
         Metric metric = idx.metric();
         // An id unmasked during the copy may come from both sides; its scores agree.
         TopHits top = new TopHits(metric, k, true);
@@ -295,6 +301,15 @@ public final class LiveCollection {
             }
         }
         return top.hits();
+    }
+
+    private static boolean anyIn(SearchHits hits, Set<String> ids) {
+        for (int i = 0; i < hits.size(); i++) {
+            if (ids.contains(hits.id(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -15,12 +15,14 @@ final class TopHits {
     private final PriorityQueue<Scored> top;
     private final Set<String> seen;
     private final int k;
+    private final boolean higherIsBetter;
 
     /**
      * @param dedupe whether the same id may be offered twice (only the first counts)
      */
     TopHits(Metric metric, int k, boolean dedupe) {
         this.k = k;
+        this.higherIsBetter = metric.higherIsBetter();
         this.seen = dedupe ? new HashSet<>() : null;
         // Worst kept hit at the head, so a better one replaces it in O(log k).
         Comparator<Scored> better =
@@ -33,6 +35,13 @@ final class TopHits {
     }
 
     void add(String id, float score) {
+        // Most hits offered to a full top lose to its worst: decided without allocating.
+        if (top.size() >= k) {
+            Scored worst = top.peek();
+            if (worst == null || !beats(score, id, worst)) {
+                return; // k is 0, or the hit loses
+            }
+        }
         if (seen != null && !seen.add(id)) {
             return;
         }
@@ -40,6 +49,15 @@ final class TopHits {
         if (top.size() > k) {
             top.poll();
         }
+    }
+
+    /** Whether a hit ranks before {@code kept} in the order the queue keeps (ties by id). */
+    private boolean beats(float score, String id, Scored kept) {
+        int c =
+                higherIsBetter
+                        ? Double.compare(score, kept.score())
+                        : Double.compare(kept.score(), score);
+        return c > 0 || (c == 0 && id.compareTo(kept.id()) < 0);
     }
 
     SearchHits hits() {
