@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class LocalStack implements AutoCloseable {
 
+    /** The Flink job's parallelism: index operator subtasks. */
+    static final int PARALLELISM = 2;
+
     private static final long START_TIMEOUT_MS = 300_000;
     private static final long STOP_TIMEOUT_MS = 180_000;
 
@@ -77,7 +80,7 @@ final class LocalStack implements AutoCloseable {
         // The layout the summary describes and the core build mirrors, whatever the caller's
         // environment says.
         builder.environment().put("QUIVER_SHARDS", String.valueOf(ShardKeys.DEFAULT_SHARDS));
-        builder.environment().put("QUIVER_PARALLELISM", "2");
+        builder.environment().put("QUIVER_PARALLELISM", String.valueOf(PARALLELISM));
         LocalStack stack = new LocalStack(ports, builder.start());
         log.printf("e2e: starting scripts/quiver-local (output: %s)%n", output);
         QuiverHttp http = stack.http();

@@ -39,11 +39,8 @@ final class SustainedRun {
 
     private static final long MARKER_PERIOD_MS = 10;
 
-    /**
-     * When the index operator's apply-lag histogram (2048 writes per subtask) is first read: by
-     * then it holds only this phase's writes at any rate above 1,000 per second.
-     */
-    private static final long APPLY_LAG_FROM_NS = 5_000_000_000L;
+    /** Writes the index operator's apply-lag histogram holds per subtask (its window). */
+    private static final int APPLY_LAG_WINDOW = 2048;
 
     /** Between two polls of one prober thread. */
     private static final long POLL_PAUSE_MS = 5;
@@ -75,6 +72,13 @@ final class SustainedRun {
         long searchableAtStart = Math.max(0, http.pointsCount(collection));
         long startMs = System.currentTimeMillis();
         long start = System.nanoTime();
+        // The histogram is first read once this phase's writes have filled every subtask's window
+        // one and a half times over (5 s at least): before, it still holds the ingest phase's,
+        // whose lag ran to minutes in a full run.
+        long applyLagFrom =
+                Math.max(
+                        5_000_000_000L,
+                        (long) (1.5e9 * APPLY_LAG_WINDOW * LocalStack.PARALLELISM / rate));
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
         var workers = Executors.newFixedThreadPool(2 + POLLERS);
         try (UpsertProducer producer =
@@ -119,7 +123,7 @@ final class SustainedRun {
                 stack.checkAlive();
                 checkpoints.poll();
                 // The histogram's window still holds the maximum-rate phase's writes at first.
-                if (System.nanoTime() - start >= APPLY_LAG_FROM_NS) {
+                if (System.nanoTime() - start >= applyLagFrom) {
                     double[] lag =
                             checkpoints.indexMetricsMax(
                                     "applyLagMs_median",
