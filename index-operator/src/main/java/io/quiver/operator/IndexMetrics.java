@@ -3,6 +3,7 @@ package io.quiver.operator;
 import io.quiver.index.hnsw.HnswIndex;
 import io.quiver.shard.LiveCollection;
 import io.quiver.shard.LiveShard;
+import io.quiver.shard.TermStatistics;
 import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.metrics.Counter;
@@ -105,6 +106,18 @@ final class IndexMetrics {
     /** Tombstones (deleted or replaced vectors) in the subtask's HNSW graphs (gauge). */
     static final String TOMBSTONES = "tombstones";
 
+    /**
+     * Distinct terms the BM25 term tables of the subtask's collections hold, summed over shards and
+     * collections (gauge): about 100 bytes each plus the term.
+     */
+    static final String BM25_TERMS = "bm25Terms";
+
+    /**
+     * BM25 term tables (one per shard and collection) that reached their limit and count no new
+     * terms (gauge); searches with a term they miss use candidate-set IDF.
+     */
+    static final String BM25_FULL_TABLES = "bm25FullTermTables";
+
     /** Background index rebuilds running or queued (gauge). */
     static final String REBUILDS_RUNNING = "rebuildsRunning";
 
@@ -169,6 +182,8 @@ final class IndexMetrics {
         group.gauge(GRAPHS_FROM_SNAPSHOT, () -> graphsFromSnapshot);
         group.gauge(GRAPHS_REBUILT, () -> graphsRebuilt);
         group.gauge(TOMBSTONES, this::tombstones);
+        group.gauge(BM25_TERMS, () -> termTables(false));
+        group.gauge(BM25_FULL_TABLES, () -> termTables(true));
     }
 
     /**
@@ -262,6 +277,20 @@ final class IndexMetrics {
                 if (c.index() instanceof HnswIndex) {
                     HnswIndex index = (HnswIndex) c.index();
                     n += Math.max(0, index.nodeCount() - index.size());
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Distinct terms over the subtask's term tables, or (when {@code full}) the full tables. */
+    private long termTables(boolean full) {
+        long n = 0;
+        for (LiveShard s : shards) {
+            for (LiveCollection c : s.collections().values()) {
+                TermStatistics t = c.termStats();
+                if (t != null) {
+                    n += full ? (t.full() ? 1 : 0) : t.terms();
                 }
             }
         }
