@@ -70,6 +70,14 @@ public final class E2eBenchmark implements Callable<Integer> {
     Integer sustainSeconds;
 
     @Option(
+            names = "--warm-up-s",
+            description =
+                    "seconds of the sustained load before its measured window (default 30, --smoke"
+                            + " 2): the stack's JVMs still compile much of their code when the load"
+                            + " changes")
+    Integer warmUpSeconds;
+
+    @Option(
             names = "--fashion-mnist",
             defaultValue = "/usr/share/datasets/fashion-mnist",
             description =
@@ -150,6 +158,7 @@ public final class E2eBenchmark implements Callable<Integer> {
         int d = dim != null ? dim : smoke ? 32 : 128;
         int sustain = sustainSeconds != null ? sustainSeconds : smoke ? 12 : quick ? 30 : 60;
         int minCheckpoints = smoke ? 1 : 3;
+        int warmUp = warmUpSeconds != null ? warmUpSeconds : smoke ? 2 : 30;
         if (!(rateFraction > 0 && rateFraction <= 1)) {
             throw new CommandLine.ParameterException(
                     new CommandLine(this),
@@ -216,15 +225,17 @@ public final class E2eBenchmark implements Callable<Integer> {
             double rate = ingests.get(ingests.size() - 1).linkedVectorsPerSecond() * rateFraction;
             log.printf(
                     Locale.ROOT,
-                    "e2e: sustained ingest at %.0f vectors/s for %d s%n",
+                    "e2e: sustained ingest at %.0f vectors/s for %d s after a %d s warm-up%n",
                     rate,
-                    sustain);
+                    sustain,
+                    warmUp);
             sustained =
                     SustainedRun.run(
                             generated,
                             collection,
                             markers,
                             rate,
+                            warmUp,
                             sustain,
                             minCheckpoints,
                             stack,

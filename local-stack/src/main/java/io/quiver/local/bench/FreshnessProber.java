@@ -19,6 +19,9 @@ import java.util.Set;
  * search's answer is kept too ({@link Probe#answeredMs}). A marker found by a search that started
  * before it was sent counts until the answer.
  *
+ * <p>Markers sent before {@code phaseStart} (a warm-up) are searched for like the others but left
+ * out of every figure.
+ *
  * <p>Markers live in a small collection of their own ({@link #SPEC}) on the same topic, partitions
  * and shards as the load, so they queue behind it exactly as its records do; marker {@code i} is
  * the vector {@code (i, 0, 0, 0)}, so one search near the newest marker, with a limit covering all
@@ -114,7 +117,9 @@ final class FreshnessProber implements AutoCloseable {
         JsonNode hits = answer.path("result");
         long now = System.nanoTime();
         synchronized (this) {
-            pollMs.add((now - start) / 1e6);
+            if (start - phaseStart >= 0) {
+                pollMs.add((now - start) / 1e6);
+            }
             partialPolls += answer.path("partial").asBoolean(false) ? 1 : 0;
             for (JsonNode h : hits) {
                 String id = h.path("id").asText();
@@ -122,7 +127,7 @@ final class FreshnessProber implements AutoCloseable {
                     continue;
                 }
                 int i = Integer.parseInt(id.substring("marker-".length()));
-                if (pending.remove(i)) {
+                if (pending.remove(i) && sentNanos.get(i) - phaseStart >= 0) {
                     long sent = sentNanos.get(i);
                     long searchable = start >= sent ? start : now;
                     found.add(
@@ -136,7 +141,7 @@ final class FreshnessProber implements AutoCloseable {
             pending.removeIf(
                     i -> {
                         boolean gone = now - sentNanos.get(i) > LOST_AFTER_NS;
-                        lost += gone ? 1 : 0;
+                        lost += gone && sentNanos.get(i) - phaseStart >= 0 ? 1 : 0;
                         return gone;
                     });
         }
@@ -168,8 +173,13 @@ final class FreshnessProber implements AutoCloseable {
         return new long[] {polls, partialPolls};
     }
 
+    /** Markers sent since the phase began. */
     synchronized int sent() {
-        return sentNanos.size();
+        int n = 0;
+        for (long t : sentNanos) {
+            n += t - phaseStart >= 0 ? 1 : 0;
+        }
+        return n;
     }
 
     @Override

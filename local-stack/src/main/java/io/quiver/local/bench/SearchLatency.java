@@ -21,13 +21,29 @@ final class SearchLatency {
     static double[] measure(
             QuiverHttp http, String collection, float[][] queries, BooleanSupplier more)
             throws IOException {
+        return measure(http, collection, queries, more, System.nanoTime());
+    }
+
+    /**
+     * As {@link #measure(QuiverHttp, String, float[][], BooleanSupplier)}, keeping only the
+     * searches started at {@code fromNanos} ({@link System#nanoTime}) or later.
+     */
+    static double[] measure(
+            QuiverHttp http,
+            String collection,
+            float[][] queries,
+            BooleanSupplier more,
+            long fromNanos)
+            throws IOException {
         List<Double> ms = new ArrayList<>();
         int i = 0;
         do {
             float[] q = queries[i++ % queries.length];
             long t0 = System.nanoTime();
             http.search(collection, QuiverHttp.searchBody(q, K));
-            ms.add((System.nanoTime() - t0) / 1e6);
+            if (t0 - fromNanos >= 0) {
+                ms.add((System.nanoTime() - t0) / 1e6);
+            }
         } while (more == null ? i < queries.length : more.getAsBoolean());
         double[] out = new double[ms.size()];
         for (int j = 0; j < out.length; j++) {

@@ -122,12 +122,13 @@ final class Summary {
                 String.format(
                         Locale.ROOT,
                         "%nSustained ingest at %,.0f vectors/s (%.2f × the measured maximum linking"
-                                + " rate) for %.0f"
-                                + " s, %,d vectors; meanwhile %,d became searchable (%,.0f/s)."
+                                + " rate), measured for %.0f s after %d s of the same load as a"
+                                + " warm-up, %,d vectors; meanwhile %,d became searchable (%,.0f/s)."
                                 + " Lost markers count as %.0f ms.%n%n",
                         sustained.rate(),
                         sustained.rate() / ingests.get(ingests.size() - 1).linkedVectorsPerSecond(),
                         sustained.seconds(),
+                        sustained.warmUpSeconds(),
                         sustained.produced(),
                         sustained.applied(),
                         sustained.applied() / sustained.seconds(),

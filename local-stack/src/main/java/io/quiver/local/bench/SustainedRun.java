@@ -15,16 +15,19 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Sustained ingest at a fixed rate (half the measured maximum linking rate) with, at the same time,
- * the freshness prober (a marker every 10 ms), a search-latency client and the checkpoint
- * statistics. Runs for {@code seconds}, and longer until {@code minCheckpoints} checkpoints
- * triggered during the phase have completed (at most {@code seconds} more), so that checkpoint cost
- * is measured under this load.
+ * Sustained ingest at a fixed rate (a share of the measured maximum linking rate) with, at the same
+ * time, the freshness prober (a marker every 10 ms), a search-latency client and the checkpoint
+ * statistics. The load runs {@code warmUpSeconds} unmeasured first: four JVMs started a minute or
+ * two before still spend a large share of both cores compiling (JIT) when the load changes, and the
+ * figures are meant for a stack in its steady state. The measured window then runs {@code seconds},
+ * and longer until {@code minCheckpoints} checkpoints triggered during it have completed (at most
+ * {@code seconds} more), so that checkpoint cost is measured under this load.
  */
 final class SustainedRun {
 
     record Result(
             double rate,
+            int warmUpSeconds,
             double seconds,
             long produced,
             long applied,
@@ -58,6 +61,7 @@ final class SustainedRun {
             String collection,
             String markerCollection,
             double rate,
+            int warmUpSeconds,
             int seconds,
             int minCheckpoints,
             LocalStack stack,
@@ -70,15 +74,18 @@ final class SustainedRun {
         AtomicLong produced = new AtomicLong();
         List<double[]> applyLag = new ArrayList<>();
         long searchableAtStart = Math.max(0, http.pointsCount(collection));
-        long startMs = System.currentTimeMillis();
         long start = System.nanoTime();
-        // The histogram is first read once this phase's writes have filled every subtask's window
-        // one and a half times over (5 s at least): before, it still holds the ingest phase's,
-        // whose lag ran to minutes in a full run.
+        // The measured window: figures count from here.
+        long measured = start + warmUpSeconds * 1_000_000_000L;
+        long measuredMs = System.currentTimeMillis() + warmUpSeconds * 1000L;
+        // The histogram is first read once the window's writes have filled every subtask's
+        // histogram one and a half times over (5 s at least): before, it still holds earlier
+        // writes, whose lag ran to minutes after a full run's ingest.
         long applyLagFrom =
-                Math.max(
-                        5_000_000_000L,
-                        (long) (1.5e9 * APPLY_LAG_WINDOW * LocalStack.PARALLELISM / rate));
+                measured
+                        + Math.max(
+                                5_000_000_000L,
+                                (long) (1.5e9 * APPLY_LAG_WINDOW * LocalStack.PARALLELISM / rate));
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
         var workers = Executors.newFixedThreadPool(2 + POLLERS);
         try (UpsertProducer producer =
@@ -89,7 +96,7 @@ final class SustainedRun {
                                 topicPrefix,
                                 http,
                                 markerCollection,
-                                start)) {
+                                measured)) {
             Future<?> ingest =
                     workers.submit(
                             () -> {
@@ -100,7 +107,11 @@ final class SustainedRun {
                     workers.submit(
                             () ->
                                     SearchLatency.measure(
-                                            http, collection, data.queries(), () -> !stop.get()));
+                                            http,
+                                            collection,
+                                            data.queries(),
+                                            () -> !stop.get(),
+                                            measured));
             List<Future<?>> pollers = new ArrayList<>();
             for (int p = 0; p < POLLERS; p++) {
                 pollers.add(
@@ -116,14 +127,23 @@ final class SustainedRun {
             scheduler.scheduleAtFixedRate(
                     prober::sendNext, 0, MARKER_PERIOD_MS, TimeUnit.MILLISECONDS);
 
-            long deadline = start + seconds * 1_000_000_000L;
+            long deadline = measured + seconds * 1_000_000_000L;
             long hardDeadline = deadline + seconds * 1_000_000_000L;
+            long producedAtWindow = warmUpSeconds == 0 ? 0 : -1;
+            long searchableAtWindow = warmUpSeconds == 0 ? searchableAtStart : -1;
             while (true) {
-                Thread.sleep(2000);
+                long beforeWindow = measured - System.nanoTime();
+                Thread.sleep(
+                        searchableAtWindow < 0 && beforeWindow > 0
+                                ? Math.max(1, Math.min(2000, beforeWindow / 1_000_000))
+                                : 2000);
                 stack.checkAlive();
                 checkpoints.poll();
-                // The histogram's window still holds the maximum-rate phase's writes at first.
-                if (System.nanoTime() - start >= applyLagFrom) {
+                if (searchableAtWindow < 0 && System.nanoTime() >= measured) {
+                    producedAtWindow = produced.get();
+                    searchableAtWindow = Math.max(0, http.pointsCount(collection));
+                }
+                if (System.nanoTime() >= applyLagFrom) {
                     double[] lag =
                             checkpoints.indexMetricsMax(
                                     "applyLagMs_median",
@@ -134,13 +154,14 @@ final class SustainedRun {
                         applyLag.add(lag);
                     }
                 }
-                int done = checkpoints.triggeredSince(startMs).size();
+                int done = checkpoints.triggeredSince(measuredMs).size();
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 log.printf(
                         Locale.ROOT,
-                        "e2e: sustained %5.1f s  produced %d (%.0f/s)  searchable %d"
+                        "e2e: sustained %5.1f s%s  produced %d (%.0f/s)  searchable %d"
                                 + "  markers found %d/%d  checkpoints %d%n",
                         elapsed,
+                        System.nanoTime() < measured ? " (warm-up)" : "",
                         produced.get(),
                         produced.get() / elapsed,
                         http.pointsCount(collection),
@@ -161,7 +182,7 @@ final class SustainedRun {
                 }
             }
             scheduler.shutdownNow();
-            double elapsed = (System.nanoTime() - start) / 1e9;
+            double elapsed = (System.nanoTime() - measured) / 1e9;
             stop.set(true);
             ingest.get();
             double[] searchMs = searches.get();
@@ -169,11 +190,12 @@ final class SustainedRun {
                 f.get(30, TimeUnit.SECONDS);
             }
             checkpoints.poll();
-            long applied = Math.max(0, http.pointsCount(collection)) - searchableAtStart;
+            long applied = Math.max(0, http.pointsCount(collection)) - searchableAtWindow;
             return new Result(
                     rate,
+                    warmUpSeconds,
                     elapsed,
-                    produced.get(),
+                    produced.get() - producedAtWindow,
                     applied,
                     prober.found(),
                     prober.sent(),
@@ -181,7 +203,7 @@ final class SustainedRun {
                     prober.polls(),
                     prober.pollMillis(),
                     searchMs,
-                    checkpoints.triggeredSince(startMs),
+                    checkpoints.triggeredSince(measuredMs),
                     applyLag);
         } finally {
             stop.set(true);
