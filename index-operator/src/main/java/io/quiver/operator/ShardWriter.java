@@ -72,9 +72,17 @@ final class ShardWriter {
         } else if (linkExecutor == null) {
             this.lanes =
                     LinkLanes.withThreads(
-                            batchThreads, batchOptions.maxUnlinked(), metrics::linked);
+                            batchThreads,
+                            batchOptions.maxUnlinked(),
+                            batchOptions.linkLingerMillis(),
+                            metrics::linked);
         } else {
-            this.lanes = new LinkLanes(linkExecutor, batchOptions.maxUnlinked(), metrics::linked);
+            this.lanes =
+                    new LinkLanes(
+                            linkExecutor,
+                            batchOptions.maxUnlinked(),
+                            batchOptions.linkLingerMillis(),
+                            metrics::linked);
         }
         // With link lanes a batch only queues its points, which takes no build threads.
         this.batch = new UpsertBatch(lanes == null ? batchThreads : 1);

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One collection's ordered queue of index ops (upsert id + vector, delete id) that are searchable
@@ -25,6 +26,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * to {@link #MAX_DRAIN} ops in queue order and then yielding the thread to other lanes. A drain
  * links consecutive upserts as one group (last vector per id) and applies a delete between two
  * groups, so the index sees each id's ops in order.
+ *
+ * <p>With a linger ({@link LinkLanes#lingerMillis}) a lane starts a drain once it holds {@link
+ * #GROUP} ops, or once its oldest op has waited the linger, or at once when someone waits for it
+ * ({@link #drainNow}). Inserts into one graph one after another find its neighbourhoods in cache:
+ * in a 3,125-point graph of 128-d vectors, M 16, 16 such graphs taking inserts in turn, an insert
+ * took about 510 µs one graph at a time and 245 µs in runs of 32 (on a loaded machine).
  */
 final class LinkLane {
 
@@ -34,6 +41,9 @@ final class LinkLane {
      */
     static final int MAX_DRAIN = 512;
 
+    /** Ops at which a lingering lane starts its drain at once. */
+    static final int GROUP = 32;
+
     private record Op(String id, float[] vector, long seq, long enqueuedNanos) {}
 
     private final LiveCollection owner;
@@ -41,6 +51,8 @@ final class LinkLane {
     private final ConcurrentLinkedQueue<Op> queue = new ConcurrentLinkedQueue<>();
     private final ConcurrentHashMap<String, Long> masked = new ConcurrentHashMap<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final AtomicBoolean lingering = new AtomicBoolean();
+    private final AtomicInteger queuedOps = new AtomicInteger();
     private long seq; // writer only
 
     /** Ops counted against the bound and not yet linked; guarded by the lanes' lock. */
@@ -85,11 +97,28 @@ final class LinkLane {
      */
     void add(String id, float[] vector, long seq) {
         queue.add(new Op(id, vector, seq, System.nanoTime()));
+        queuedOps.incrementAndGet();
     }
 
-    /** Writer only: starts a drain unless one is running or scheduled. */
+    /**
+     * Writer only, after {@link #add}: starts a drain unless one is running or scheduled, or, with
+     * a linger, once enough ops are queued or the linger has passed.
+     */
     void schedule() {
-        if (scheduled.compareAndSet(false, true)) {
+        if (lanes.lingerMillis() == 0 || queuedOps.get() >= GROUP || lanes.urgent()) {
+            drainNow();
+        } else if (lingering.compareAndSet(false, true)) {
+            lanes.afterLinger(
+                    () -> {
+                        lingering.set(false);
+                        drainNow();
+                    });
+        }
+    }
+
+    /** Any thread: starts a drain of whatever is queued, unless one is running or scheduled. */
+    void drainNow() {
+        if (!queue.isEmpty() && scheduled.compareAndSet(false, true)) {
             submit();
         }
     }
@@ -100,6 +129,7 @@ final class LinkLane {
         } catch (RuntimeException e) {
             // Rejected: the executor stopped. The ops stay searchable by scan until a restart.
             queue.clear();
+            queuedOps.set(0);
             lanes.failed(this, e);
         }
     }
@@ -124,14 +154,24 @@ final class LinkLane {
             // The index may hold part of a group: it is no longer what was written. Nothing more
             // is linked here; the writer rethrows at its next op and the job restarts.
             queue.clear();
+            queuedOps.set(0);
             lanes.failed(this, t);
             return;
         }
         scheduled.set(false);
-        // An op queued after the poll saw the queue empty, whose writer found the lane still
-        // scheduled, is picked up here.
-        if (!queue.isEmpty() && scheduled.compareAndSet(false, true)) {
-            submit();
+        // An op queued after the poll saw the queue empty, whose writer or linger found the lane
+        // still scheduled, is picked up here: at once when a group is queued or the lanes are
+        // waited for, else after a linger.
+        if (!queue.isEmpty()) {
+            if (lanes.lingerMillis() == 0 || queuedOps.get() >= GROUP || lanes.urgent()) {
+                drainNow();
+            } else if (lingering.compareAndSet(false, true)) {
+                lanes.afterLinger(
+                        () -> {
+                            lingering.set(false);
+                            drainNow();
+                        });
+            }
         }
     }
 
@@ -145,6 +185,7 @@ final class LinkLane {
             if (op == null) {
                 break;
             }
+            queuedOps.decrementAndGet();
             if (op.vector() != null) {
                 group.put(op.id(), op);
                 grouped++;

@@ -1,8 +1,13 @@
 package io.quiver.shard;
 
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 
 /**
@@ -15,6 +20,11 @@ import java.util.function.LongConsumer;
  * time, so a collection keeps a single index writer; drains of different collections run side by
  * side on the executor's threads.
  *
+ * <p>Linger: with {@code lingerMillis} above 0 a lane waits until it holds a group of ops (or its
+ * oldest op has waited that long) before it starts a drain, so a graph takes its inserts in runs
+ * (see {@link LinkLane}); whoever waits for the lanes, and a writer held at the bound, makes every
+ * lane with queued ops drain at once.
+ *
  * <p>Back-pressure: {@link #reserve} blocks the writer while {@code maxUnlinked} ops are queued
  * over all lanes; an op counts until it is in its index. A linking failure is kept: every later
  * {@link #reserve}, {@link #checkFailure} and wait rethrows it on the writer's thread (the index no
@@ -25,10 +35,15 @@ public final class LinkLanes implements AutoCloseable {
     private final Executor executor;
     private final ExecutorService owned;
     private final int maxUnlinked;
+    private final long lingerMillis;
     private final LongConsumer linkLagMillis;
     private final Object lock = new Object();
+    private final Set<LinkLane> withOps = new HashSet<>(); // guarded by lock
     private int queued; // guarded by lock
+    private int waiters; // guarded by lock
+    private volatile boolean urgent;
     private volatile Throwable failure;
+    private ScheduledExecutorService timer; // guarded by lock
 
     /**
      * Lanes drained on {@code executor}.
@@ -37,22 +52,50 @@ public final class LinkLanes implements AutoCloseable {
      * @param linkLagMillis hears, for every op linked, the milliseconds it waited in its lane
      */
     public LinkLanes(Executor executor, int maxUnlinked, LongConsumer linkLagMillis) {
-        this(executor, null, maxUnlinked, linkLagMillis);
+        this(executor, null, maxUnlinked, 0, linkLagMillis);
     }
 
-    private LinkLanes(Executor executor, ExecutorService owned, int maxUnlinked, LongConsumer lag) {
+    /**
+     * Lanes drained on {@code executor} that linger up to {@code lingerMillis} for a group of ops
+     * (0: a drain starts with the first op).
+     */
+    public LinkLanes(
+            Executor executor, int maxUnlinked, long lingerMillis, LongConsumer linkLagMillis) {
+        this(executor, null, maxUnlinked, lingerMillis, linkLagMillis);
+    }
+
+    private LinkLanes(
+            Executor executor,
+            ExecutorService owned,
+            int maxUnlinked,
+            long lingerMillis,
+            LongConsumer lag) {
         if (maxUnlinked < 1) {
             throw new IllegalArgumentException(
                     "maxUnlinked must be at least 1, got " + maxUnlinked);
         }
+        if (lingerMillis < 0) {
+            throw new IllegalArgumentException(
+                    "lingerMillis must be 0 or positive, got " + lingerMillis);
+        }
         this.executor = executor;
         this.owned = owned;
         this.maxUnlinked = maxUnlinked;
+        this.lingerMillis = lingerMillis;
         this.linkLagMillis = lag;
     }
 
     /** Lanes drained on their own {@code threads} daemon threads, stopped by {@link #close}. */
     public static LinkLanes withThreads(int threads, int maxUnlinked, LongConsumer linkLagMillis) {
+        return withThreads(threads, maxUnlinked, 0, linkLagMillis);
+    }
+
+    /**
+     * Lanes drained on their own {@code threads} daemon threads, lingering up to {@code
+     * lingerMillis} for a group of ops; stopped by {@link #close}.
+     */
+    public static LinkLanes withThreads(
+            int threads, int maxUnlinked, long lingerMillis, LongConsumer linkLagMillis) {
         ExecutorService pool =
                 Executors.newFixedThreadPool(
                         threads,
@@ -61,11 +104,61 @@ public final class LinkLanes implements AutoCloseable {
                             t.setDaemon(true);
                             return t;
                         });
-        return new LinkLanes(pool, pool, maxUnlinked, linkLagMillis);
+        return new LinkLanes(pool, pool, maxUnlinked, lingerMillis, linkLagMillis);
     }
 
     public int maxUnlinked() {
         return maxUnlinked;
+    }
+
+    /** How long a lane waits for a group of ops before it drains what it has; 0 for not at all. */
+    public long lingerMillis() {
+        return lingerMillis;
+    }
+
+    /** Whether someone waits for the lanes, so no lane lingers. */
+    boolean urgent() {
+        return urgent;
+    }
+
+    /** Runs {@code task} once the linger has passed (at once when the lanes are closed). */
+    void afterLinger(Runnable task) {
+        synchronized (lock) {
+            if (timer == null) {
+                timer =
+                        Executors.newSingleThreadScheduledExecutor(
+                                r -> {
+                                    Thread t = new Thread(r, "quiver-link-linger");
+                                    t.setDaemon(true);
+                                    return t;
+                                });
+            }
+            try {
+                timer.schedule(task, lingerMillis, TimeUnit.MILLISECONDS);
+                return;
+            } catch (RejectedExecutionException e) {
+                // closed: fall through and run it here
+            }
+        }
+        task.run();
+    }
+
+    /**
+     * Held: marks a waiter, so that no lane lingers until {@link #stopWaiting}, and starts a drain
+     * on every lane with queued ops.
+     */
+    private void startWaiting() {
+        waiters++;
+        urgent = true;
+        for (LinkLane lane : withOps) {
+            lane.drainNow();
+        }
+    }
+
+    /** Held. */
+    private void stopWaiting() {
+        waiters--;
+        urgent = waiters > 0;
     }
 
     /** Ops written but not yet in their index, over all lanes. */
@@ -83,13 +176,21 @@ public final class LinkLanes implements AutoCloseable {
      */
     void reserve(LinkLane lane, int n) {
         synchronized (lock) {
-            while (failure == null && queued > 0 && queued + n > maxUnlinked) {
-                waitOn(lock);
+            if (failure == null && queued > 0 && queued + n > maxUnlinked) {
+                startWaiting();
+                try {
+                    while (failure == null && queued > 0 && queued + n > maxUnlinked) {
+                        waitOn(lock);
+                    }
+                } finally {
+                    stopWaiting();
+                }
             }
             checkFailure();
             queued += n;
             lane.pending += n;
             lane.reservedTotal += n;
+            withOps.add(lane);
         }
     }
 
@@ -99,6 +200,9 @@ public final class LinkLanes implements AutoCloseable {
             queued -= n;
             lane.pending -= n;
             lane.linkedTotal += n;
+            if (lane.pending == 0) {
+                withOps.remove(lane);
+            }
             lock.notifyAll();
         }
     }
@@ -119,6 +223,7 @@ public final class LinkLanes implements AutoCloseable {
             queued -= lane.pending;
             lane.linkedTotal += lane.pending;
             lane.pending = 0;
+            withOps.remove(lane);
             lock.notifyAll();
         }
     }
@@ -146,8 +251,15 @@ public final class LinkLanes implements AutoCloseable {
      */
     void await(LinkLane lane) {
         synchronized (lock) {
-            while (lane.pending > 0) {
-                waitOn(lock);
+            if (lane.pending > 0) {
+                startWaiting();
+                try {
+                    while (lane.pending > 0) {
+                        waitOn(lock);
+                    }
+                } finally {
+                    stopWaiting();
+                }
             }
         }
         checkFailure();
@@ -168,8 +280,15 @@ public final class LinkLanes implements AutoCloseable {
      */
     void awaitLinked(LinkLane lane, long mark) {
         synchronized (lock) {
-            while (lane.linkedTotal < mark) {
-                waitOn(lock);
+            if (lane.linkedTotal < mark) {
+                startWaiting();
+                try {
+                    while (lane.linkedTotal < mark) {
+                        waitOn(lock);
+                    }
+                } finally {
+                    stopWaiting();
+                }
             }
         }
         checkFailure();
@@ -182,11 +301,23 @@ public final class LinkLanes implements AutoCloseable {
      */
     public void awaitIdle() {
         synchronized (lock) {
-            while (queued > 0) {
-                waitOn(lock);
-            }
+            awaitEmpty();
         }
         checkFailure();
+    }
+
+    /** Held: waits until no op is queued on any lane. */
+    private void awaitEmpty() {
+        if (queued > 0) {
+            startWaiting();
+            try {
+                while (queued > 0) {
+                    waitOn(lock);
+                }
+            } finally {
+                stopWaiting();
+            }
+        }
     }
 
     /**
@@ -197,11 +328,14 @@ public final class LinkLanes implements AutoCloseable {
     public void close() {
         try {
             synchronized (lock) {
-                while (queued > 0) {
-                    waitOn(lock);
-                }
+                awaitEmpty();
             }
         } finally {
+            synchronized (lock) {
+                if (timer != null) {
+                    timer.shutdownNow();
+                }
+            }
             if (owned != null) {
                 owned.shutdownNow();
             }

@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -34,6 +36,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class LinkLaneTest {
 
     private static final int DIM = 16;
+
+    /** A linger no test waits out. */
+    private static final long LINGER_HOUR = 3_600_000;
+
     private static final long SEED = 20261126L;
     private static final byte[] SPEC = "{}".getBytes(StandardCharsets.UTF_8);
 
@@ -289,6 +295,94 @@ class LinkLaneTest {
         held.runAll();
         assertThat(lanes.queued()).isZero();
         assertThat(docs.index().size()).isEqualTo(6);
+    }
+
+    @Test
+    void aLingeringLaneDrainsAtAGroupAndNotBeforeUnlessItsLingerEnds() {
+        HeldExecutor held = new HeldExecutor();
+        LinkLanes lanes = new LinkLanes(held, 10_000, LINGER_HOUR, lag -> {});
+        LiveCollection docs = collection(Metric.L2, Storage.FLOAT32, null, 0);
+        docs.linkOn(lanes);
+        float[][] vectors = random(LinkLane.GROUP + 5, SEED);
+        for (int i = 0; i < LinkLane.GROUP - 1; i++) {
+            docs.upsert("p" + i, vectors[i], null);
+        }
+        held.runAll();
+        assertThat(docs.index().size()).as("a group short: lingering").isZero();
+        assertThat(docs.search(vectors[3], 1, 100, null).id(0)).isEqualTo("p3");
+
+        docs.upsert("p" + (LinkLane.GROUP - 1), vectors[LinkLane.GROUP - 1], null);
+        held.runAll();
+        assertThat(docs.index().size()).as("a full group drains at once").isEqualTo(LinkLane.GROUP);
+
+        for (int i = LinkLane.GROUP; i < vectors.length; i++) {
+            docs.upsert("p" + i, vectors[i], null);
+        }
+        held.runAll();
+        assertThat(docs.unlinked()).isEqualTo(5);
+
+        LinkLanes shortLinger = new LinkLanes(held, 10_000, 20, lag -> {});
+        LiveCollection other = collection(Metric.L2, Storage.FLOAT32, null, 0);
+        other.linkOn(shortLinger);
+        other.upsert("q", vectors[0], null);
+        await().atMost(Duration.ofSeconds(30))
+                .until(
+                        () -> {
+                            held.runAll();
+                            return other.index().size() == 1;
+                        });
+        shortLinger.close();
+    }
+
+    @Test
+    void waitingForTheLanesOrForRoomCutsTheirLingerShort() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            LinkLanes lanes = new LinkLanes(pool, 8, LINGER_HOUR, lag -> {});
+            LiveCollection docs = collection(Metric.L2, Storage.FLOAT32, null, 0);
+            docs.linkOn(lanes);
+            float[][] vectors = random(20, SEED);
+            for (int i = 0; i < 5; i++) {
+                docs.upsert("p" + i, vectors[i], null);
+            }
+            Runnable firstFive = docs.linkedSoFar();
+            // The writer held at the bound (8) makes the lanes drain instead of lingering.
+            for (int i = 5; i < vectors.length; i++) {
+                docs.upsert("p" + i, vectors[i], null);
+            }
+            firstFive.run();
+            assertThat(docs.index().size()).isGreaterThanOrEqualTo(5);
+            docs.awaitLinked();
+            assertThat(docs.index().size()).isEqualTo(20);
+            lanes.close();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSnapshotWaitOnAnotherThreadDrainsALingeringLane() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            LinkLanes lanes = new LinkLanes(pool, 10_000, LINGER_HOUR, lag -> {});
+            LiveCollection docs = collection(Metric.L2, Storage.FLOAT32, null, 0);
+            docs.linkOn(lanes);
+            float[][] vectors = random(3, SEED);
+            for (int i = 0; i < vectors.length; i++) {
+                docs.upsert("p" + i, vectors[i], null);
+            }
+            Runnable linked = docs.linkedSoFar();
+            Thread waiter = new Thread(linked, "snapshot");
+            waiter.start();
+            waiter.join(Duration.ofMinutes(2).toMillis());
+            assertThat(waiter.isAlive())
+                    .as("the wait ended well before the hour's linger")
+                    .isFalse();
+            assertThat(docs.index().size()).isEqualTo(3);
+            lanes.close();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
