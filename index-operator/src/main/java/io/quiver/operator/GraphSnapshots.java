@@ -52,6 +52,9 @@ final class GraphSnapshots {
 
     static final char SEPARATOR = '\u0000';
 
+    /** How long one {@link #commitFinished} call goes on committing snapshots (10 ms). */
+    static final long COMMIT_BUDGET_NANOS = 10_000_000L;
+
     private final MapState<String, byte[]> chunks;
     private final MapState<String, byte[]> headers;
     private final MapState<String, Long> delta;
@@ -306,14 +309,27 @@ final class GraphSnapshots {
                         });
     }
 
-    /** Writes every completed snapshot into state; runs on the task thread. */
-    void commitFinished() throws Exception {
+    /**
+     * Writes completed snapshots into state, for about {@link #COMMIT_BUDGET_NANOS} at most (at
+     * least one), and returns whether any completed one is left for the next call; runs on the task
+     * thread. A commit writes the chunks and trims the collection's delta log, tens of ms each
+     * under load; collections that crossed their delta bound together finish together, and
+     * committing them all at once held the task thread (so every write behind it) for half a
+     * second.
+     */
+    boolean commitFinished() throws Exception {
+        long start = System.nanoTime();
+        boolean committed = false;
         for (Map.Entry<Integer, Map<String, Tracked>> shard : tracked.entrySet()) {
             for (Map.Entry<String, Tracked> e : shard.getValue().entrySet()) {
                 Tracked t = e.getValue();
                 if (t.inFlight == null || !t.inFlight.isDone()) {
                     continue;
                 }
+                if (committed && System.nanoTime() - start > COMMIT_BUDGET_NANOS) {
+                    return true;
+                }
+                committed = true;
                 GraphSnapshot snapshot;
                 try {
                     snapshot = t.inFlight.get();
@@ -331,6 +347,7 @@ final class GraphSnapshots {
                 commit(e.getKey(), t, snapshot);
             }
         }
+        return false;
     }
 
     private void commit(String collection, Tracked t, GraphSnapshot snapshot) throws Exception {
@@ -385,6 +402,18 @@ final class GraphSnapshots {
             }
         }
         return true;
+    }
+
+    /** Whether a snapshot is being serialized or waits for its commit; for tests. */
+    boolean uncommitted() {
+        for (Map<String, Tracked> shard : tracked.values()) {
+            for (Tracked t : shard.values()) {
+                if (t.inFlight != null) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The epoch of the committed snapshot, -1 for none or an untracked collection. */

@@ -145,8 +145,10 @@ class AdaptiveSnapshotTest {
         harness.setProcessingTime(now);
         harness.prepareSnapshotPreBarrier(++checkpoint);
         await().atMost(Duration.ofSeconds(30)).until(() -> snapshots().idle());
-        harness.setProcessingTime(now + IndexOperator.STATUS_INTERVAL_MILLIS + 1);
-        now += IndexOperator.STATUS_INTERVAL_MILLIS + 1;
+        do {
+            now += IndexOperator.STATUS_INTERVAL_MILLIS + 1;
+            harness.setProcessingTime(now);
+        } while (snapshots().uncommitted());
     }
 
     private GraphSnapshots snapshots() {

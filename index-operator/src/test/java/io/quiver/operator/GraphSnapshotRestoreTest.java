@@ -192,8 +192,10 @@ class GraphSnapshotRestoreTest {
     private void checkpointAndCommit() throws Exception {
         harness.prepareSnapshotPreBarrier(++checkpoint);
         await().atMost(Duration.ofSeconds(30)).until(() -> operator().snapshots().idle());
-        harness.setProcessingTime(
-                harness.getProcessingTime() + IndexOperator.STATUS_INTERVAL_MILLIS + 1);
+        do {
+            harness.setProcessingTime(
+                    harness.getProcessingTime() + IndexOperator.STATUS_INTERVAL_MILLIS + 1);
+        } while (operator().snapshots().uncommitted());
     }
 
     private void restart(OperatorSubtaskState state) throws Exception {

@@ -121,9 +121,7 @@ class LinkLaneOperatorTest {
         assertEveryPointFound();
 
         gate.open();
-        await().atMost(Duration.ofSeconds(30)).until(() -> operator().snapshots().idle());
-        harness.setProcessingTime(
-                harness.getProcessingTime() + IndexOperator.STATUS_INTERVAL_MILLIS + 1);
+        commitSnapshots();
         for (int s = 0; s < SHARDS; s++) {
             assertThat(operator().snapshots().committedEpoch(KEYS.keyOf(s), "docs")).isEqualTo(1);
         }
@@ -220,9 +218,7 @@ class LinkLaneOperatorTest {
         harness.prepareSnapshotPreBarrier(2); // every graph due: cut once its lane caught up
         assertThat(unlinked()).as("the barrier does not wait for the lane").isEqualTo(300);
         gate.open();
-        await().atMost(Duration.ofSeconds(30)).until(() -> operator().snapshots().idle());
-        harness.setProcessingTime(
-                harness.getProcessingTime() + IndexOperator.STATUS_INTERVAL_MILLIS + 1);
+        commitSnapshots();
         assertThat(operator().snapshots().committedEpoch(KEYS.keyOf(0), "docs")).isEqualTo(1);
 
         // Queued when the next checkpoint is taken: new points, updates and deletes.
@@ -246,6 +242,18 @@ class LinkLaneOperatorTest {
         assertEveryPointFound();
         for (int i = 0; i < 400; i += 7) {
             assertThat(collection(i).vector("p" + i)).isNull();
+        }
+    }
+
+    /**
+     * Waits for the running serializations, then fires the status timer until every finished
+     * snapshot is committed (a call commits for a bounded time).
+     */
+    private void commitSnapshots() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).until(() -> operator().snapshots().idle());
+        while (operator().snapshots().uncommitted()) {
+            harness.setProcessingTime(
+                    harness.getProcessingTime() + IndexOperator.STATUS_INTERVAL_MILLIS + 1);
         }
     }
 
