@@ -10,6 +10,7 @@ import io.quiver.schemas.rpc.CountRequest;
 import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.RpcCodec;
 import io.quiver.schemas.rpc.RpcFormatException;
+import io.quiver.schemas.rpc.RpcFrames;
 import io.quiver.schemas.rpc.SearchBatchRequest;
 import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
@@ -24,9 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads one shard RPC frame body (the length prefix already stripped), hands searches (single or
  * batched) to the {@link ShardSearcher} and point lookups, counts and term statistics to its {@link
- * ShardLookups}, and writes the answer. The first small single search of a read ({@link
- * ShardSearcher#runsInline}) is answered right here on the event loop, when the read is done; the
- * others of the same read go to the search pool. A frame it cannot read is answered with an ERROR
+ * ShardLookups}, and writes the answer as one frame, length prefix included ({@link RpcFrames}).
+ * The first small single search of a read ({@link ShardSearcher#runsInline}) is answered right here
+ * on the event loop, when the read is done; the others of the same read go to the search pool. A
+ * frame it cannot read is answered with an ERROR
  * frame and the connection stays open; only a frame over the size limit closes it, because the
  * stream cannot be resynchronized after one.
  */
@@ -158,11 +160,10 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     private static void write(Channel channel, long requestId, Consumer<ByteBuf> encoder) {
-        ByteBuf out = channel.alloc().buffer();
+        ByteBuf out;
         try {
-            encoder.accept(out);
+            out = RpcFrames.encode(channel.alloc(), encoder);
         } catch (RuntimeException e) {
-            out.release();
             LOG.warn("cannot encode the response to request {}", requestId, e);
             writeError(channel, requestId, "cannot encode response: " + e, false);
             return;
@@ -171,8 +172,9 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     private static void writeError(Channel channel, long requestId, String text, boolean close) {
-        ByteBuf out = channel.alloc().buffer();
-        RpcCodec.writeError(requestId, text, out);
+        ByteBuf out =
+                RpcFrames.encode(
+                        channel.alloc(), body -> RpcCodec.writeError(requestId, text, body));
         if (close) {
             channel.writeAndFlush(out).addListener(ChannelFutureListener.CLOSE);
         } else {

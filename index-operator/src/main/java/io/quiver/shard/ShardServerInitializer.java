@@ -4,10 +4,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LengthFieldPrepender;
 import io.quiver.schemas.rpc.RpcCodec;
 
-/** The shard RPC pipeline: length-prefixed frames in and out, then the request handler. */
+/**
+ * The shard RPC pipeline: length-prefixed frames in, then the request handler, which writes each
+ * answer as a whole frame, length prefix included ({@link io.quiver.schemas.rpc.RpcFrames}).
+ */
 final class ShardServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private final ShardSearcher searcher;
@@ -24,7 +26,6 @@ final class ShardServerInitializer extends ChannelInitializer<SocketChannel> {
     /** Adds the shard RPC handlers to {@code pipeline}; tests use it on an EmbeddedChannel. */
     static void configure(ChannelPipeline pipeline, ShardSearcher searcher) {
         pipeline.addLast(new LengthFieldBasedFrameDecoder(RpcCodec.MAX_FRAME_BYTES, 0, 4, 0, 4))
-                .addLast(new LengthFieldPrepender(4))
                 .addLast(new ShardRequestHandler(searcher));
     }
 }

@@ -145,16 +145,14 @@ class ShardRequestHandlerTest {
         ShardServerInitializer.configure(channel.pipeline(), refusing);
     }
 
-    /** Reads the next outbound frame: the prepender writes each length and body separately. */
+    /** Reads the next outbound frame: one buffer, its length prefix included. */
     private Object readOne() {
-        ByteBuf length = channel.readOutbound();
-        ByteBuf body = channel.readOutbound();
+        ByteBuf frame = channel.readOutbound();
         try {
-            assertThat(body.readableBytes()).isEqualTo(length.readInt());
-            return RpcCodec.read(body);
+            assertThat(frame.readInt()).isEqualTo(frame.readableBytes());
+            return RpcCodec.read(frame);
         } finally {
-            length.release();
-            body.release();
+            frame.release();
         }
     }
 
@@ -486,7 +484,7 @@ class ShardRequestHandlerTest {
         return frame;
     }
 
-    /** Reads one outbound frame: the prepender writes the length and the body separately. */
+    /** Reads every outbound buffer as one frame. */
     private Object readFrame() {
         ByteBuf all = Unpooled.buffer();
         ByteBuf part;

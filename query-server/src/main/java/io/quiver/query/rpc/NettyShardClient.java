@@ -11,7 +11,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
-import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.quiver.query.routing.ShardEndpoint;
@@ -20,6 +19,7 @@ import io.quiver.schemas.rpc.CountResponse;
 import io.quiver.schemas.rpc.GetPointRequest;
 import io.quiver.schemas.rpc.GetPointResponse;
 import io.quiver.schemas.rpc.RpcCodec;
+import io.quiver.schemas.rpc.RpcFrames;
 import io.quiver.schemas.rpc.SearchBatchRequest;
 import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
@@ -46,7 +46,8 @@ import java.util.function.Consumer;
  * goes over a connection of that same loop, one per loop and shard server, opened on first use: the
  * request is written and its answer read and handed back on the thread that asked, with no hand-off
  * between threads on the way out or back. Calls from other threads share the round-robin pool of
- * {@code connectionsPerEndpoint} connections.
+ * {@code connectionsPerEndpoint} connections. Each request goes out as one buffer, length prefix
+ * included ({@link RpcFrames}).
  */
 public final class NettyShardClient implements ShardClient {
 
@@ -223,15 +224,14 @@ public final class NettyShardClient implements ShardClient {
                                 Math.max(1, timeoutMs),
                                 TimeUnit.MILLISECONDS);
         result.whenComplete((r, t) -> timer.cancel(false));
-        ByteBuf body = channel.alloc().buffer();
+        ByteBuf frame;
         try {
-            encoder.accept(body);
+            frame = RpcFrames.encode(channel.alloc(), encoder);
         } catch (RuntimeException e) {
-            body.release();
             result.completeExceptionally(e);
             return;
         }
-        channel.writeAndFlush(body)
+        channel.writeAndFlush(frame)
                 .addListener(
                         f -> {
                             if (!f.isSuccess()) {
@@ -327,7 +327,6 @@ public final class NettyShardClient implements ShardClient {
                                                                     4,
                                                                     0,
                                                                     4),
-                                                            new LengthFieldPrepender(4),
                                                             new ShardResponseHandler(name));
                                         }
                                     })

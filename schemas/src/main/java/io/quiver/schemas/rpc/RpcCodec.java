@@ -11,11 +11,12 @@ import java.util.List;
  * The binary shard RPC between the query server and the shard servers.
  *
  * <p>Transport: TCP, each frame prefixed by its length as a big-endian int32 (Netty's {@code
- * LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 0, 4, 0, 4)} and {@code LengthFieldPrepender(4)}).
- * The codec below reads and writes a frame's body without that prefix. Body: {@code version:u8,
- * type:u8, requestId:i64}, then the message. Strings are {@code length:i32} + UTF-8 bytes, arrays
- * are {@code count:i32} + elements; all numbers big-endian. Format version 1 is the only one so
- * far; a reader refuses versions it does not know with a clear message.
+ * LengthFieldBasedFrameDecoder(MAX_FRAME_BYTES, 0, 4, 0, 4)} and {@code LengthFieldPrepender(4)},
+ * or {@link RpcFrames}, which writes the prefix into the body's buffer). The codec below reads and
+ * writes a frame's body without that prefix. Body: {@code version:u8, type:u8, requestId:i64}, then
+ * the message. Strings are {@code length:i32} + UTF-8 bytes, arrays are {@code count:i32} +
+ * elements; all numbers big-endian. Format version 1 is the only one so far; a reader refuses
+ * versions it does not know with a clear message.
  *
  * <ul>
  *   <li>SEARCH (1): collection, shards int[], k i32, ef i32, flags u8 (bit 0: with payload, bit 1:
