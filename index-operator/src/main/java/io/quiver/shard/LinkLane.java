@@ -105,6 +105,11 @@ final class LinkLane {
      * a linger, once enough ops are queued or the linger has passed.
      */
     void schedule() {
+        drainOrLinger();
+    }
+
+    /** Drains at once without a linger, with a group queued or with someone waiting; else later. */
+    private void drainOrLinger() {
         if (lanes.lingerMillis() == 0 || queuedOps.get() >= GROUP || lanes.urgent()) {
             drainNow();
         } else if (lingering.compareAndSet(false, true)) {
@@ -163,15 +168,7 @@ final class LinkLane {
         // still scheduled, is picked up here: at once when a group is queued or the lanes are
         // waited for, else after a linger.
         if (!queue.isEmpty()) {
-            if (lanes.lingerMillis() == 0 || queuedOps.get() >= GROUP || lanes.urgent()) {
-                drainNow();
-            } else if (lingering.compareAndSet(false, true)) {
-                lanes.afterLinger(
-                        () -> {
-                            lingering.set(false);
-                            drainNow();
-                        });
-            }
+            drainOrLinger();
         }
     }
 

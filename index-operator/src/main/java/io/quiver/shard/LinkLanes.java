@@ -1,6 +1,7 @@
 package io.quiver.shard;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -150,7 +151,8 @@ public final class LinkLanes implements AutoCloseable {
     private void startWaiting() {
         waiters++;
         urgent = true;
-        for (LinkLane lane : withOps) {
+        // A copy: a drain the executor refuses gives its lane up, which edits the set.
+        for (LinkLane lane : List.copyOf(withOps)) {
             lane.drainNow();
         }
     }

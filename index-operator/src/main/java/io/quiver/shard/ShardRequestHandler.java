@@ -28,9 +28,8 @@ import org.slf4j.LoggerFactory;
  * ShardLookups}, and writes the answer as one frame, length prefix included ({@link RpcFrames}).
  * The first small single search of a read ({@link ShardSearcher#runsInline}) is answered right here
  * on the event loop, when the read is done; the others of the same read go to the search pool. A
- * frame it cannot read is answered with an ERROR
- * frame and the connection stays open; only a frame over the size limit closes it, because the
- * stream cannot be resynchronized after one.
+ * frame it cannot read is answered with an ERROR frame and the connection stays open; only a frame
+ * over the size limit closes it, because the stream cannot be resynchronized after one.
  */
 final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
 

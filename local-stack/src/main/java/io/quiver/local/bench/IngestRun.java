@@ -132,9 +132,14 @@ final class IngestRun {
     /**
      * Seconds since {@code t0} until no index subtask reports unlinked ops. Flink refreshes the
      * gauge about once a second ({@code metrics.fetcher.update-interval}), which bounds the error.
+     * Its REST API answers from the metric store it refreshes after the request, so a first read is
+     * dropped: it could hold the end of an earlier data set's ingest (0 unlinked). The refresh it
+     * starts takes well under the 300 ms waited.
      */
     private static double untilLinked(CheckpointStats index, long t0, long deadline)
             throws Exception {
+        index.indexMetricsMax("unlinkedOps");
+        Thread.sleep(300);
         while (true) {
             double unlinked = index.indexMetricsMax("unlinkedOps")[0];
             if (unlinked == 0) {
