@@ -77,14 +77,16 @@ public final class BatchOptions {
      * (a full group links at once, and so does every lane when something waits for the lanes). A
      * graph that takes its inserts in runs finds its neighbourhoods in cache: one insert into one
      * of 16 graphs of 3,125 128-d points (M 16) taking inserts in turn cost about 510 µs alone and
-     * 310 / 270 / 245 µs in runs of 8 / 16 / 32. 500 ms gathers runs of about 25 at the e2e bench's
-     * sustained rate (about 50 writes per second per shard) and delays only linking: writes are
-     * searchable meanwhile, each search of a shard scoring its queued points exactly.
+     * 310 / 270 / 245 µs in runs of 8 / 16 / 32. Off (0) by default: at the e2e bench's sustained
+     * rate (about 50 writes per second per shard) 500 ms gathered runs of about 25, but the runs
+     * came due together and linking in bursts raised freshness p99 from 118-174 to 204-232 ms in
+     * quiet interleaved pairs. Only linking waits: writes are searchable meanwhile, each search of
+     * a shard scoring its queued points exactly.
      */
     public static final ConfigOption<Long> LINK_LINGER_MILLIS =
             ConfigOptions.key("quiver.ingest.link-linger-ms")
                     .longType()
-                    .defaultValue(500L)
+                    .defaultValue(0L)
                     .withDescription(
                             "Longest wait, in ms, of a collection's link lane for a group of 32"
                                     + " ops before it links what it holds; 0 links from the first"
