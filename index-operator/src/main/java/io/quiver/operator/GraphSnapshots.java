@@ -394,21 +394,19 @@ final class GraphSnapshots {
 
     /** Whether no serialization is running; for tests. */
     boolean idle() {
-        for (Map<String, Tracked> shard : tracked.values()) {
-            for (Tracked t : shard.values()) {
-                if (t.inFlight != null && !t.inFlight.isDone()) {
-                    return false;
-                }
-            }
-        }
-        return true;
+        return !anyInFlight(true);
     }
 
     /** Whether a snapshot is being serialized or waits for its commit; for tests. */
     boolean uncommitted() {
+        return anyInFlight(false);
+    }
+
+    /** Whether a collection has a snapshot in flight (with {@code running}: not yet serialized). */
+    private boolean anyInFlight(boolean running) {
         for (Map<String, Tracked> shard : tracked.values()) {
             for (Tracked t : shard.values()) {
-                if (t.inFlight != null) {
+                if (t.inFlight != null && !(running && t.inFlight.isDone())) {
                     return true;
                 }
             }

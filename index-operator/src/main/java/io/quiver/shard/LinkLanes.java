@@ -9,6 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 /**
@@ -145,22 +146,27 @@ public final class LinkLanes implements AutoCloseable {
     }
 
     /**
-     * Held: marks a waiter, so that no lane lingers until {@link #stopWaiting}, and starts a drain
-     * on every lane with queued ops.
+     * Held: waits on the lock while {@code blocked} holds. Meanwhile no lane lingers, and every
+     * lane with queued ops starts a drain at once.
      */
-    private void startWaiting() {
+    private void waitWhile(BooleanSupplier blocked) {
+        if (!blocked.getAsBoolean()) {
+            return;
+        }
         waiters++;
         urgent = true;
-        // A copy: a drain the executor refuses gives its lane up, which edits the set.
-        for (LinkLane lane : List.copyOf(withOps)) {
-            lane.drainNow();
+        try {
+            // A copy: a drain the executor refuses gives its lane up, which edits the set.
+            for (LinkLane lane : List.copyOf(withOps)) {
+                lane.drainNow();
+            }
+            while (blocked.getAsBoolean()) {
+                waitOn(lock);
+            }
+        } finally {
+            waiters--;
+            urgent = waiters > 0;
         }
-    }
-
-    /** Held. */
-    private void stopWaiting() {
-        waiters--;
-        urgent = waiters > 0;
     }
 
     /** Ops written but not yet in their index, over all lanes. */
@@ -178,16 +184,7 @@ public final class LinkLanes implements AutoCloseable {
      */
     void reserve(LinkLane lane, int n) {
         synchronized (lock) {
-            if (failure == null && queued > 0 && queued + n > maxUnlinked) {
-                startWaiting();
-                try {
-                    while (failure == null && queued > 0 && queued + n > maxUnlinked) {
-                        waitOn(lock);
-                    }
-                } finally {
-                    stopWaiting();
-                }
-            }
+            waitWhile(() -> failure == null && queued > 0 && queued + n > maxUnlinked);
             checkFailure();
             queued += n;
             lane.pending += n;
@@ -253,16 +250,7 @@ public final class LinkLanes implements AutoCloseable {
      */
     void await(LinkLane lane) {
         synchronized (lock) {
-            if (lane.pending > 0) {
-                startWaiting();
-                try {
-                    while (lane.pending > 0) {
-                        waitOn(lock);
-                    }
-                } finally {
-                    stopWaiting();
-                }
-            }
+            waitWhile(() -> lane.pending > 0);
         }
         checkFailure();
     }
@@ -282,16 +270,7 @@ public final class LinkLanes implements AutoCloseable {
      */
     void awaitLinked(LinkLane lane, long mark) {
         synchronized (lock) {
-            if (lane.linkedTotal < mark) {
-                startWaiting();
-                try {
-                    while (lane.linkedTotal < mark) {
-                        waitOn(lock);
-                    }
-                } finally {
-                    stopWaiting();
-                }
-            }
+            waitWhile(() -> lane.linkedTotal < mark);
         }
         checkFailure();
     }
@@ -310,16 +289,7 @@ public final class LinkLanes implements AutoCloseable {
 
     /** Held: waits until no op is queued on any lane. */
     private void awaitEmpty() {
-        if (queued > 0) {
-            startWaiting();
-            try {
-                while (queued > 0) {
-                    waitOn(lock);
-                }
-            } finally {
-                stopWaiting();
-            }
-        }
+        waitWhile(() -> queued > 0);
     }
 
     /**
