@@ -471,7 +471,11 @@ final class HnswGraph {
             }
             ep = Packed.node(s.sorted[0]);
             epDist = Packed.distance(s.sorted[0]);
-            int chosen = selectNeighbours(s.sorted, found, m, s.chosen, s.chosenDistance, node);
+            // Tombstones lead the search but are no neighbours: repairs drop links to them, so a
+            // node that chose tombstones (which also crowd out the live points they stand next to
+            // in the heuristic) could be left with no way in.
+            int live = deletedCount == 0 ? found : dropDeleted(s.sorted, found);
+            int chosen = selectNeighbours(s.sorted, live, m, s.chosen, s.chosenDistance, node);
             System.arraycopy(s.chosen, 0, s.levelChosen, at, chosen);
             System.arraycopy(s.chosenDistance, 0, s.levelChosenDistance, at, chosen);
             s.levelChosenCount[lc] = chosen;
@@ -491,6 +495,17 @@ final class HnswGraph {
                 addLink(s.levelChosen[at + j], lc, node, s.levelChosenDistance[at + j], maxConn, s);
             }
         }
+    }
+
+    /** Keeps the live nodes of {@code packed[0, n)} at its front, in order; returns their count. */
+    private int dropDeleted(long[] packed, int n) {
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            if (!isDeleted(Packed.node(packed[i]))) {
+                packed[kept++] = packed[i];
+            }
+        }
+        return kept;
     }
 
     /** Pops a max-heap (of complements) into {@code out} nearest first; returns the count. */
@@ -861,7 +876,8 @@ final class HnswGraph {
      * Tombstones a node and repairs the lists that pointed to it: each live neighbour that links to
      * it drops the link and re-selects, by the heuristic, among its other neighbours and the
      * deleted node's neighbours, so the region stays connected. The tombstone itself keeps its
-     * lists and is still traversed by searches that reach it. Writer only.
+     * lists and is still traversed by searches that reach it, but no new node links to it, and it
+     * gives up the entry point to a live node. Writer only.
      */
     void delete(int node, SearchScratch s) {
         int p = node >>> store.pageShift;
@@ -869,6 +885,9 @@ final class HnswGraph {
         assert (store.info[p][i] & DELETED) == 0 : "node " + node + " deleted twice";
         store.info[p][i] |= (byte) DELETED;
         deletedCount = deletedCount + 1;
+        if (entryNode(entry.get()) == node) {
+            moveEntryOffTombstone();
+        }
         s.ensureSelection(2 * maxConn0 + 2);
         int[] own = new int[maxConn0];
         for (int lc = level(node); lc >= 0; lc--) {
@@ -940,6 +959,33 @@ final class HnswGraph {
         this.deletedCount = deletedCount;
         this.entry.set(entry);
         this.count = count;
+        // Snapshots from before tombstones gave up the entry point, or whose entry point was
+        // deleted after the snapshot, start from a live node too.
+        if (entry != EMPTY && isDeleted(entryNode(entry))) {
+            moveEntryOffTombstone();
+        }
+    }
+
+    /**
+     * Makes the live node with the highest level (the lowest id among them) the entry point, or
+     * leaves the graph without one when no node is live; the next insert then becomes it. A
+     * tombstone must not stay the entry point: no new node links to it (see {@link #linkBelow}), so
+     * its lists go stale, and a point linked while only the tombstone led to it (the first point
+     * after the only one was deleted) kept no link from any live node. One pass over the node
+     * levels, once per deleted entry point.
+     */
+    private void moveEntryOffTombstone() {
+        int best = -1;
+        int bestLevel = -1;
+        int n = count;
+        for (int node = 0; node < n; node++) {
+            int info = store.info[node >>> store.pageShift][node & store.pageMask];
+            if ((info & DELETED) == 0 && (info & LEVEL_MASK) > bestLevel) {
+                best = node;
+                bestLevel = info & LEVEL_MASK;
+            }
+        }
+        entry.set(best < 0 ? EMPTY : packEntry(best, bestLevel));
     }
 
     /**
