@@ -116,6 +116,11 @@ public final class ChaosMain implements Callable<Integer> {
             badKafkaRecords(badRecords);
             badHttpRequests(probe, badRequests, s);
         }
+        // Approximate search may miss a stored point now and then; such a miss is no loss, but a
+        // point even the largest candidate list cannot reach is cut off from its graph.
+        report.put("index_checked", checker.checked());
+        report.put("index_misses", checker.indexMisses());
+        report.put("index_unreachable", checker.unreachable());
         loadResult = load(load, upserts);
         report.write(out, loadResult);
         String line = report.summaryLine();
@@ -133,6 +138,8 @@ public final class ChaosMain implements Callable<Integer> {
                         && report.getLong("bad_records") == report.getLong("bad_records_in_dlq")
                         && report.getLong("bad_input_job_restarts") == 0
                         && report.getLong("good_records_missing") == 0
+                        && report.getLong("index_unreachable") == 0
+                        && report.getLong("index_misses") * 100 <= report.getLong("index_checked")
                         && report.getLong("http_5xx") == 0
                         && report.getLong("http_2xx") == 0
                         && report.getLong("good_search_errors_during_fuzz") == 0

@@ -79,7 +79,8 @@ final class QuiverApi {
     }
 
     /** Top-{@code limit} ids per vector, one batch request; null when it did not answer 200. */
-    List<List<String>> searchBatch(String collection, List<float[]> vectors, int limit) {
+    List<List<String>> searchBatch(
+            String collection, List<float[]> vectors, int limit, String params) {
         StringBuilder body = new StringBuilder("{\"searches\": [");
         for (int i = 0; i < vectors.size(); i++) {
             body.append(i == 0 ? "" : ",")
@@ -87,7 +88,9 @@ final class QuiverApi {
                     .append(Vectors.json(vectors.get(i)))
                     .append(", \"limit\": ")
                     .append(limit)
-                    .append(", \"consistency\": \"eventual\"}");
+                    .append(", \"consistency\": \"eventual\"")
+                    .append(params)
+                    .append('}');
         }
         Answer a =
                 call(

@@ -121,6 +121,7 @@ class QuiverClusterChaosITCase {
                 .containsEntry("qs_restart_503_catalog_loading", "0")
                 .containsEntry("outage_5xx", "0")
                 .containsEntry("broker_restart_lost", "0")
+                .containsEntry("index_unreachable", "0")
                 .containsEntry("load_errors", "0");
         assertThat(out.resolve("chaos.png")).exists();
         assertThat(out.resolve("recovery.csv")).exists();
