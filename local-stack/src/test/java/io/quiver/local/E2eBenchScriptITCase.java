@@ -66,7 +66,7 @@ class E2eBenchScriptITCase {
             assertThat(out.resolve(file)).as(file).isNotEmptyFile();
         }
         assertThat(Files.readAllLines(out.resolve("freshness.csv"), UTF_8).get(0))
-                .isEqualTo("marker,sent_s,latency_ms,answered_ms");
+                .isEqualTo("marker,sent_s,latency_ms,answered_ms,sent_epoch_ms");
         assertThat(Files.readString(out.resolve("summary.md"), UTF_8))
                 .contains("produce-to-searchable latency")
                 .contains(lines.get(lines.size() - 1));

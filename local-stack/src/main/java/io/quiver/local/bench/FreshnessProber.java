@@ -38,9 +38,11 @@ final class FreshnessProber implements AutoCloseable {
 
     /**
      * One marker's outcome: when it was sent (s since the phase began), its latency in ms (to the
-     * start of the first search that found it) and the ms until that search answered.
+     * start of the first search that found it) and the ms until that search answered; {@code
+     * sentEpochMs} is the send's wall-clock time, to line it up with GC logs and checkpoints.
      */
-    record Probe(String id, double sentSeconds, double latencyMs, double answeredMs) {}
+    record Probe(
+            String id, double sentSeconds, double latencyMs, double answeredMs, long sentEpochMs) {}
 
     /** The search limit's maximum (docs/limits.md): how far back one poll can look. */
     private static final int MAX_WINDOW = 1000;
@@ -54,6 +56,7 @@ final class FreshnessProber implements AutoCloseable {
     private final QuiverHttp http;
     private final String collection;
     private final long phaseStart;
+    private final long phaseStartEpochMs;
     private final List<Long> sentNanos = new ArrayList<>();
     private final Set<Integer> pending = new HashSet<>();
     private final List<Probe> found = new ArrayList<>();
@@ -73,6 +76,8 @@ final class FreshnessProber implements AutoCloseable {
         this.http = http;
         this.collection = collection;
         this.phaseStart = phaseStart;
+        this.phaseStartEpochMs =
+                System.currentTimeMillis() - (System.nanoTime() - phaseStart) / 1_000_000;
         producer.warmUp(collection, "warm-up", new float[] {-1_000_000, 0, 0, 0});
     }
 
@@ -135,7 +140,8 @@ final class FreshnessProber implements AutoCloseable {
                                     id,
                                     (sent - phaseStart) / 1e9,
                                     (searchable - sent) / 1e6,
-                                    (now - sent) / 1e6));
+                                    (now - sent) / 1e6,
+                                    phaseStartEpochMs + (sent - phaseStart) / 1_000_000));
                 }
             }
             pending.removeIf(

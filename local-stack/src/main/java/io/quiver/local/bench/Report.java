@@ -55,7 +55,8 @@ final class Report {
     }
 
     void sustained(SustainedRun.Result r, double[] idleMs) throws IOException {
-        List<String> rows = new ArrayList<>(List.of("marker,sent_s,latency_ms,answered_ms"));
+        List<String> rows =
+                new ArrayList<>(List.of("marker,sent_s,latency_ms,answered_ms,sent_epoch_ms"));
         int n = r.probes().size();
         double[][] fresh = new double[2][n];
         double[][] answered = new double[2][n];
@@ -64,11 +65,12 @@ final class Report {
             rows.add(
                     String.format(
                             Locale.ROOT,
-                            "%s,%.3f,%.2f,%.2f",
+                            "%s,%.3f,%.2f,%.2f,%d",
                             p.id(),
                             p.sentSeconds(),
                             p.latencyMs(),
-                            p.answeredMs()));
+                            p.answeredMs(),
+                            p.sentEpochMs()));
             fresh[0][i] = p.sentSeconds();
             fresh[1][i] = p.latencyMs();
             answered[0][i] = p.sentSeconds();
