@@ -309,11 +309,15 @@ public final class HttpBenchmark implements Callable<Integer> {
         Files.deleteIfExists(dir);
     }
 
+    /** The HTTP open loop's warm-up, in phase lengths. */
+    private static final int OPEN_LOOP_WARM_UP = 3;
+
     /**
      * Before the first run, every load the runs measure, unmeasured and for as long as a measured
-     * phase: closed loop and open loop, in-process and over HTTP with the same clients. Otherwise
-     * the first run's HTTP open loop is where the Java client's asynchronous path and the servers'
-     * answers to it are compiled, and its tail is the JIT's, not the server's.
+     * phase (the HTTP open loop {@value #OPEN_LOOP_WARM_UP} times as long): closed loop and open
+     * loop, in-process and over HTTP with the same clients. Otherwise the first run's HTTP open
+     * loop is where the Java client's asynchronous path and the servers' answers to it are
+     * compiled, and its tail is the JIT's, not the server's.
      */
     private void warmUp(
             ShardedIndex index,
@@ -324,11 +328,20 @@ public final class HttpBenchmark implements Callable<Integer> {
             HttpLoad closed)
             throws Exception {
         long millis = (long) (seconds * 1000);
-        log("warm-up: closed and open loop, in-process and HTTP, %d ms each", millis);
+        log(
+                "warm-up: closed and open loop, in-process and HTTP, %d ms each (HTTP open loop %d"
+                        + " ms)",
+                millis, OPEN_LOOP_WARM_UP * millis);
         Load.closedLoop(concurrency, millis, i -> index.search(queries[i % queries.length], k, ef));
         closed.run(concurrency, millis);
         inProcessOpenLoop(index, queries, ef, millis);
-        Load.openLoop(rate, millis, i -> stack.searchAsync(bodies[i % bodies.length]));
+        // Three times as long: with one phase's length, the first run's HTTP tail was the worst of
+        // its three in every invocation, and the JIT log put its worst stall at a recompilation
+        // (OSR) of the Java client's selector loop.
+        Load.openLoop(
+                rate,
+                OPEN_LOOP_WARM_UP * millis,
+                i -> stack.searchAsync(bodies[i % bodies.length]));
     }
 
     /** In-process searches at {@code rate}, each on a pool of {@code concurrency} threads. */
