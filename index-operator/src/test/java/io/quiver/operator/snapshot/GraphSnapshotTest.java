@@ -12,15 +12,20 @@ import java.util.List;
 import java.util.Random;
 import org.apache.flink.configuration.Configuration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class GraphSnapshotTest {
 
     private static final long SEED = 42;
 
-    @Test
-    void writesChunksOfTheGivenSizeAndReadsTheSameIndexBack() throws Exception {
-        HnswIndex index = index(300, 8);
-        GraphSnapshot snapshot = GraphSnapshot.write(index, 7, 1000);
+    /** Chunks smaller than the first buffer, and chunks the buffer grows into (64 kB doubling). */
+    @ParameterizedTest(name = "{0} points, chunks of {1} bytes")
+    @CsvSource({"300, 1000", "10000, 300000"})
+    void writesChunksOfTheGivenSizeAndReadsTheSameIndexBack(int n, int chunkBytes)
+            throws Exception {
+        HnswIndex index = index(n, 8);
+        GraphSnapshot snapshot = GraphSnapshot.write(index, 7, chunkBytes);
         SnapshotHeader h = snapshot.header();
         assertThat(h.epoch()).isEqualTo(7);
         assertThat(h.chunkCount()).isEqualTo(snapshot.chunks().size()).isGreaterThan(2);
@@ -28,7 +33,7 @@ class GraphSnapshotTest {
         for (int i = 0; i < h.chunkCount(); i++) {
             byte[] chunk = snapshot.chunks().get(i);
             if (i < h.chunkCount() - 1) {
-                assertThat(chunk).hasSize(1000);
+                assertThat(chunk).hasSize(chunkBytes);
             }
             total += chunk.length;
         }
@@ -43,7 +48,7 @@ class GraphSnapshotTest {
                         snapshot.chunks(),
                         1,
                         (node, id, dst) -> {
-                            float[] v = vectors(300, 8).get(id);
+                            float[] v = vectors(n, 8).get(id);
                             if (v == null) {
                                 return false;
                             }
