@@ -23,12 +23,25 @@ final class ExactScores {
      * score of the same pair up to float rounding.
      */
     static float score(Metric metric, float[] query, float[] vector) {
+        return score(metric, query, selfDot(metric, query), vector);
+    }
+
+    /**
+     * What {@link #score(Metric, float[], float, float[])} needs of the query alone, computed once
+     * for a scan over many vectors: its dot product with itself for cosine, else nothing (0).
+     */
+    static float selfDot(Metric metric, float[] query) {
+        return metric == Metric.COSINE ? KERNELS.dot(query, 0, query, 0, query.length) : 0f;
+    }
+
+    /** {@link #score(Metric, float[], float[])} with the query's {@link #selfDot} given. */
+    static float score(Metric metric, float[] query, float querySelfDot, float[] vector) {
         int n = query.length;
         switch (metric) {
             case L2:
                 return (float) Math.sqrt(KERNELS.squareDistance(query, 0, vector, 0, n));
             case COSINE:
-                float qq = KERNELS.dot(query, 0, query, 0, n);
+                float qq = querySelfDot;
                 float vv = KERNELS.dot(vector, 0, vector, 0, n);
                 return qq == 0 || vv == 0
                         ? 0f

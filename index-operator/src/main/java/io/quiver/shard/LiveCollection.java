@@ -241,13 +241,14 @@ public final class LiveCollection {
      */
     public SearchHits exactSearch(float[] query, int k, PayloadFilter filter) {
         Metric metric = index.metric();
+        float selfDot = ExactScores.selfDot(metric, query);
         TopHits top = new TopHits(metric, k, false);
         for (Map.Entry<String, Point> e : points.entrySet()) {
             Point p = e.getValue();
             if (filter != null && !filter.test(p.payload())) {
                 continue;
             }
-            top.add(e.getKey(), ExactScores.score(metric, query, p.vector()));
+            top.add(e.getKey(), ExactScores.score(metric, query, selfDot, p.vector()));
         }
         return top.hits();
     }
@@ -294,10 +295,11 @@ public final class LiveCollection {
         for (int i = 0; i < linked.size(); i++) {
             top.add(linked.id(i), linked.score(i));
         }
+        float selfDot = ExactScores.selfDot(metric, query);
         for (String id : masked) {
             Point p = points.get(id);
             if (p != null && (filter == null || filter.test(p.payload()))) {
-                top.add(id, ExactScores.score(metric, query, p.vector()));
+                top.add(id, ExactScores.score(metric, query, selfDot, p.vector()));
             }
         }
         return top.hits();

@@ -351,12 +351,13 @@ public final class ShardSearcher {
             byte[][] payloads,
             float[][] vectors) {
         Metric metric = collection.index().metric();
+        float selfDot = ExactScores.selfDot(metric, query);
         boolean[] missing = new boolean[ids.length];
         for (int i = 0; i < ids.length; i++) {
             float[] v = collection.vector(ids[i]);
             missing[i] = v == null;
             if (v != null) {
-                scores[i] = ExactScores.score(metric, query, v);
+                scores[i] = ExactScores.score(metric, query, selfDot, v);
             }
         }
         Integer[] order = ExactScores.order(metric, ids, scores, missing);
