@@ -101,7 +101,7 @@ final class Checker {
             List<List<String>> hits = searchWithRetry(collection, ids, "");
             for (int j = 0; j < ids.size(); j++) {
                 List<String> h = hits == null ? List.of() : hits.get(j);
-                if (h.isEmpty() || !h.get(0).equals(ids.get(j))) {
+                if (!first(h, ids.get(j))) {
                     notFirst.add(ids.get(j));
                 }
                 if (new HashSet<>(h).size() != h.size()) {
@@ -162,23 +162,26 @@ final class Checker {
 
     /**
      * Of {@code ids}, those whose own vector finds them first when searched with {@code params} (a
-     * JSON fragment appended to each search); an id whose search got no answer counts as found
-     * nowhere.
+     * JSON fragment appended to each search), {@value #BATCH} searches per request (the server's
+     * batch limit); an id whose search got no answer counts as found nowhere.
      */
     private List<String> foundFirst(String collection, List<String> ids, String params)
             throws InterruptedException {
         List<String> out = new ArrayList<>();
-        if (ids.isEmpty()) {
-            return out;
-        }
-        List<List<String>> hits = searchWithRetry(collection, ids, params);
-        for (int j = 0; j < ids.size(); j++) {
-            List<String> h = hits == null ? List.of() : hits.get(j);
-            if (!h.isEmpty() && h.get(0).equals(ids.get(j))) {
-                out.add(ids.get(j));
+        for (int i = 0; i < ids.size(); i += BATCH) {
+            List<String> batch = ids.subList(i, Math.min(ids.size(), i + BATCH));
+            List<List<String>> hits = searchWithRetry(collection, batch, params);
+            for (int j = 0; j < batch.size(); j++) {
+                if (first(hits == null ? List.of() : hits.get(j), batch.get(j))) {
+                    out.add(batch.get(j));
+                }
             }
         }
         return out;
+    }
+
+    private static boolean first(List<String> hits, String id) {
+        return !hits.isEmpty() && hits.get(0).equals(id);
     }
 
     private List<List<String>> searchWithRetry(String collection, List<String> ids, String params)
