@@ -3,11 +3,15 @@ package io.quiver.job.testing;
 import io.quiver.job.JobOptions;
 import io.quiver.job.QuiverJob;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
@@ -29,6 +33,8 @@ import org.apache.flink.util.FileUtils;
  * ephemeral port. Submits the real {@link QuiverJob} pipeline.
  */
 public final class FlinkTestCluster implements AutoCloseable {
+
+    private static final int START_ATTEMPTS = 3;
 
     private final Configuration conf;
     private final MiniCluster cluster;
@@ -68,11 +74,42 @@ public final class FlinkTestCluster implements AutoCloseable {
     /** Like {@link #start(Path, int)}, with {@code extra} set on top of the test configuration. */
     public static FlinkTestCluster start(Path dir, int slots, Configuration extra)
             throws Exception {
-        int proxyPort = freePort();
+        for (int attempt = 1; ; attempt++) {
+            int[] ports = freePorts(2);
+            Configuration conf = configuration(dir, ports[0], ports[1]);
+            conf.addAll(extra);
+            MiniCluster cluster =
+                    new MiniCluster(
+                            new MiniClusterConfiguration.Builder()
+                                    .setConfiguration(conf)
+                                    .setNumTaskManagers(1)
+                                    .setNumSlotsPerTaskManager(slots)
+                                    .build());
+            cluster.start();
+            // A port free when picked can be taken before the TaskManager binds it; Flink then
+            // logs an error and runs without Queryable State, and no shard status is ever read.
+            if (accepts(ports[0]) && accepts(ports[1])) {
+                return new FlinkTestCluster(conf, cluster, ports[0]);
+            }
+            cluster.close();
+            if (attempt == START_ATTEMPTS) {
+                throw new IllegalStateException(
+                        "the Queryable State proxy or server did not bind 127.0.0.1:"
+                                + ports[0]
+                                + " / "
+                                + ports[1]
+                                + " in "
+                                + START_ATTEMPTS
+                                + " attempts");
+            }
+        }
+    }
+
+    private static Configuration configuration(Path dir, int proxyPort, int serverPort) {
         Configuration conf = new Configuration();
         conf.set(QueryableStateOptions.ENABLE_QUERYABLE_STATE_PROXY_SERVER, true);
         conf.set(QueryableStateOptions.PROXY_PORT_RANGE, String.valueOf(proxyPort));
-        conf.set(QueryableStateOptions.SERVER_PORT_RANGE, String.valueOf(freePort()));
+        conf.set(QueryableStateOptions.SERVER_PORT_RANGE, String.valueOf(serverPort));
         conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
         conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
         conf.set(
@@ -86,16 +123,23 @@ public final class FlinkTestCluster implements AutoCloseable {
         conf.setString("quiver.snapshot.every-checkpoints", "1");
         // The REST API serves metrics from a cache refreshed at this interval (default 10 s).
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
-        conf.addAll(extra);
-        MiniCluster cluster =
-                new MiniCluster(
-                        new MiniClusterConfiguration.Builder()
-                                .setConfiguration(conf)
-                                .setNumTaskManagers(1)
-                                .setNumSlotsPerTaskManager(slots)
-                                .build());
-        cluster.start();
-        return new FlinkTestCluster(conf, cluster, proxyPort);
+        return conf;
+    }
+
+    /** Whether something accepts connections on loopback {@code port} within a few seconds. */
+    private static boolean accepts(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                return true;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(100);
+            }
+        }
     }
 
     /** Builds and submits the job, restored from {@code savepoint} when not null. */
@@ -149,10 +193,26 @@ public final class FlinkTestCluster implements AutoCloseable {
         }
     }
 
-    /** A port free on loopback right now. */
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /** {@code n} distinct ports free on loopback right now (all held open while picked). */
+    private static int[] freePorts(int n) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[n];
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket();
+                // Java sets SO_REUSEADDR on server sockets, so the system may hand out a port
+                // still in TIME_WAIT, which a server without that option then cannot bind.
+                sockets[i].setReuseAddress(false);
+                sockets[i].bind(new InetSocketAddress(0));
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket s : sockets) {
+                if (s != null) {
+                    s.close();
+                }
+            }
         }
     }
 }
