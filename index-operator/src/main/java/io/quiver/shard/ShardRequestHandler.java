@@ -16,9 +16,12 @@ import io.quiver.schemas.rpc.SearchBatchResponse;
 import io.quiver.schemas.rpc.SearchRequest;
 import io.quiver.schemas.rpc.SearchResponse;
 import io.quiver.schemas.rpc.TermStatsRequest;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +30,9 @@ import org.slf4j.LoggerFactory;
  * batched) to the {@link ShardSearcher} and point lookups, counts and term statistics to its {@link
  * ShardLookups}, and writes the answer as one frame, length prefix included ({@link RpcFrames}).
  * The first small single search of a read ({@link ShardSearcher#runsInline}) is answered right here
- * on the event loop, when the read is done; the others of the same read go to the search pool. A
+ * on the event loop, when the read is done; the others of the same read go to the search pool,
+ * unless this thread may run on one CPU only, where the pool could not search them side by side and
+ * the hand-off would only add its cost: then every small search of the read is answered here. A
  * frame it cannot read is answered with an ERROR frame and the connection stays open; only a frame
  * over the size limit closes it, because the stream cannot be resynchronized after one.
  */
@@ -35,28 +40,55 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardRequestHandler.class);
 
-    private final ShardSearcher searcher;
+    /** Most small searches of one read answered on the event loop when it has one CPU. */
+    static final int MAX_INLINE_PER_READ = 32;
 
-    /** The read's small search to answer on the event loop once the read is done, or null. */
-    private SearchRequest heldInline;
+    private final ShardSearcher searcher;
+    private final IntSupplier cpus;
+
+    /** The read's small searches to answer on the event loop once the read is done. */
+    private final List<SearchRequest> heldInline = new ArrayList<>();
+
+    /** How many small searches this read may hold; 0 until a second one asks. */
+    private int inlineLimit;
 
     ShardRequestHandler(ShardSearcher searcher) {
-        this.searcher = searcher;
+        this(searcher, () -> Runtime.getRuntime().availableProcessors());
     }
 
     /**
-     * Answers the read's small search here, after every other frame of the read has gone to the
-     * search pool: a connection whose requests arrive together still has them searched side by side
-     * on every search thread, not one after another on this loop.
+     * @param cpus the CPUs the calling thread may run on (the JVM's count follows its affinity mask
+     *     and CPU quota); asked only when a read holds a second small search
+     */
+    ShardRequestHandler(ShardSearcher searcher, IntSupplier cpus) {
+        this.searcher = searcher;
+        this.cpus = cpus;
+    }
+
+    /**
+     * Answers the read's small searches here, after every other frame of the read has gone to the
+     * search pool: with more than one CPU a connection whose requests arrive together still has
+     * them searched side by side on every search thread, not one after another on this loop.
      */
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        SearchRequest search = heldInline;
-        if (search != null) {
-            heldInline = null;
+        for (SearchRequest search : heldInline) {
             write(ctx.channel(), searcher.answer(search));
         }
+        heldInline.clear();
+        inlineLimit = 0;
         ctx.fireChannelReadComplete();
+    }
+
+    /** Whether this read may hold one more small search for the event loop. */
+    private boolean holdsAnother() {
+        if (heldInline.isEmpty()) {
+            return true;
+        }
+        if (inlineLimit == 0) {
+            inlineLimit = cpus.getAsInt() == 1 ? MAX_INLINE_PER_READ : 1;
+        }
+        return heldInline.size() < inlineLimit;
     }
 
     @Override
@@ -71,8 +103,8 @@ final class ShardRequestHandler extends SimpleChannelInboundHandler<ByteBuf> {
         }
         Channel channel = ctx.channel();
         if (message instanceof SearchRequest search) {
-            if (heldInline == null && searcher.runsInline(search)) {
-                heldInline = search;
+            if (searcher.runsInline(search) && holdsAnother()) {
+                heldInline.add(search);
             } else {
                 searcher.submit(search, response -> write(channel, response));
             }

@@ -89,7 +89,7 @@ public final class ShardSearcher {
      * already applied). Such a search costs about as much as the two thread hand-offs it saves;
      * anything that may take long or wait stays off the event loop. The server answers only the
      * first such search of a read there, so requests that arrive together still spread over the
-     * search threads.
+     * search threads, unless the event loop may run on one CPU only ({@link ShardRequestHandler}).
      */
     boolean runsInline(SearchRequest request) {
         if (request.shards().length != 1

@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: Netty event loops (one per core, at least two; each connection stays on one) that
  * frame, parse and encode, and answer a read's first small single-shard search themselves ({@link
  * ShardSearcher#runsInline}: a bounded index search with nothing to wait for), since handing one to
- * another thread and its answer back costs about as much as the search; a search pool of the same
- * size that runs every other search, a request for several shards split over all of its threads,
- * and the point lookups, counts and term statistics; one timer for requests waiting on offsets. The
- * transport is {@link NettyTransport#preferred()}: epoll on Linux, else NIO.
+ * another thread and its answer back costs about as much as the search (every small search of the
+ * read when the loop's thread may run on one CPU only); a search pool of the same size that runs
+ * every other search, a request for several shards split over all of its threads, and the point
+ * lookups, counts and term statistics; one timer for requests waiting on offsets. The transport is
+ * {@link NettyTransport#preferred()}: epoll on Linux, else NIO.
  */
 public final class ShardServer {
 

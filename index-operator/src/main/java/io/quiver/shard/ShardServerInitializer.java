@@ -25,7 +25,12 @@ final class ShardServerInitializer extends ChannelInitializer<SocketChannel> {
 
     /** Adds the shard RPC handlers to {@code pipeline}; tests use it on an EmbeddedChannel. */
     static void configure(ChannelPipeline pipeline, ShardSearcher searcher) {
+        configure(pipeline, new ShardRequestHandler(searcher));
+    }
+
+    /** Like {@link #configure(ChannelPipeline, ShardSearcher)} with the given request handler. */
+    static void configure(ChannelPipeline pipeline, ShardRequestHandler handler) {
         pipeline.addLast(new LengthFieldBasedFrameDecoder(RpcCodec.MAX_FRAME_BYTES, 0, 4, 0, 4))
-                .addLast(new ShardRequestHandler(searcher));
+                .addLast(handler);
     }
 }

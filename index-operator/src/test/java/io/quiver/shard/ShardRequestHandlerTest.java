@@ -93,7 +93,22 @@ class ShardRequestHandlerTest {
 
     @Test
     void ofSmallSearchesArrivingInOneReadOnlyTheFirstRunsOnTheEventLoop() {
-        useRefusingSearchPool();
+        useRefusingSearchPool(2);
+        List<SearchResponse> answers = answersToTwoSmallSearchesInOneRead();
+        assertThat(answers.get(0).shards().get(0).ids()).containsExactly("a");
+        assertThat(answers.get(1).shards().get(0).message()).contains("shutting down");
+    }
+
+    @Test
+    void withOneCpuEverySmallSearchOfAReadRunsOnTheEventLoop() {
+        useRefusingSearchPool(1);
+        List<SearchResponse> answers = answersToTwoSmallSearchesInOneRead();
+        assertThat(answers)
+                .allSatisfy(a -> assertThat(a.shards().get(0).ids()).containsExactly("a"));
+    }
+
+    /** The answers to requests 41 and 42, sent in one read, in that order. */
+    private List<SearchResponse> answersToTwoSmallSearchesInOneRead() {
         SearchRequest first =
                 SearchRequest.simple(
                         41,
@@ -123,16 +138,18 @@ class ShardRequestHandlerTest {
         channel.writeInbound(both);
         List<SearchResponse> answers =
                 List.of((SearchResponse) readOne(), (SearchResponse) readOne());
-        SearchResponse inline =
-                answers.stream().filter(a -> a.requestId() == 41).findFirst().orElseThrow();
-        SearchResponse pooled =
-                answers.stream().filter(a -> a.requestId() == 42).findFirst().orElseThrow();
-        assertThat(inline.shards().get(0).ids()).containsExactly("a");
-        assertThat(pooled.shards().get(0).message()).contains("shutting down");
+        return List.of(
+                answers.stream().filter(a -> a.requestId() == 41).findFirst().orElseThrow(),
+                answers.stream().filter(a -> a.requestId() == 42).findFirst().orElseThrow());
     }
 
     /** Replaces the channel by one whose search pool refuses every task. */
     private void useRefusingSearchPool() {
+        useRefusingSearchPool(2);
+    }
+
+    /** Like {@link #useRefusingSearchPool()}, its event loop on {@code cpus} CPUs. */
+    private void useRefusingSearchPool(int cpus) {
         ShardSearcher refusing =
                 new ShardSearcher(
                         registry,
@@ -142,7 +159,8 @@ class ShardRequestHandlerTest {
                         timer);
         channel.finishAndReleaseAll();
         channel = new EmbeddedChannel();
-        ShardServerInitializer.configure(channel.pipeline(), refusing);
+        ShardServerInitializer.configure(
+                channel.pipeline(), new ShardRequestHandler(refusing, () -> cpus));
     }
 
     /** Reads the next outbound frame: one buffer, its length prefix included. */
