@@ -69,6 +69,7 @@ class E2eBenchScriptITCase {
                 .isEqualTo("marker,sent_s,latency_ms,answered_ms,sent_epoch_ms");
         assertThat(Files.readString(out.resolve("summary.md"), UTF_8))
                 .contains("produce-to-searchable latency")
+                .contains("search latency during ingest, ms (one client, 20 searches/s at most)")
                 .contains(lines.get(lines.size() - 1));
         assertThat(r.stderr).contains("e2e: sustained ingest at").contains("Markers: ");
         passed = true;

@@ -45,7 +45,8 @@ public final class E2eBenchmark implements Callable<Integer> {
 
     @Option(
             names = "--quick",
-            description = "a generated 100,000 x 128 set, 30 s sustained phase (a few minutes)")
+            description =
+                    "a generated 100,000 x 128 set, 30 s measured after the warm-up (about 4 minutes)")
     boolean quick;
 
     @Option(
@@ -72,9 +73,9 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(
             names = "--warm-up-s",
             description =
-                    "seconds of the sustained load before its measured window (default 30, --smoke"
-                            + " 2): the stack's JVMs still compile much of their code when the load"
-                            + " changes")
+                    "seconds of the sustained load before its measured window (default 120,"
+                            + " --smoke 2): the stack's JVMs still compile much of their code for"
+                            + " minutes after the load changes")
     Integer warmUpSeconds;
 
     @Option(
@@ -91,6 +92,15 @@ public final class E2eBenchmark implements Callable<Integer> {
                     "sustained ingest rate as a share of the measured maximum linking rate (default:"
                             + " ${DEFAULT-VALUE})")
     double rateFraction;
+
+    @Option(
+            names = "--search-rate",
+            defaultValue = "20",
+            description =
+                    "searches per second of the search-latency client during sustained ingest, one"
+                            + " client (default: ${DEFAULT-VALUE}); 0 runs them back to back,"
+                            + " taking whatever CPU the rest leaves")
+    double searchRate;
 
     @Option(names = "--m", defaultValue = "16", description = "HNSW M of the benchmark collections")
     int m;
@@ -158,11 +168,15 @@ public final class E2eBenchmark implements Callable<Integer> {
         int d = dim != null ? dim : smoke ? 32 : 128;
         int sustain = sustainSeconds != null ? sustainSeconds : smoke ? 12 : quick ? 30 : 60;
         int minCheckpoints = smoke ? 1 : 3;
-        int warmUp = warmUpSeconds != null ? warmUpSeconds : smoke ? 2 : 30;
+        int warmUp = warmUpSeconds != null ? warmUpSeconds : smoke ? 2 : 120;
         if (!(rateFraction > 0 && rateFraction <= 1)) {
             throw new CommandLine.ParameterException(
                     new CommandLine(this),
                     "--rate-fraction must be in (0, 1], got " + rateFraction);
+        }
+        if (!(searchRate >= 0 && searchRate <= 1000)) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "--search-rate must be in [0, 1000], got " + searchRate);
         }
         Files.createDirectories(out);
         String machine = Report.machine();
@@ -218,8 +232,8 @@ public final class E2eBenchmark implements Callable<Integer> {
             }
             String collection = collectionOf(generated);
             log.println("e2e: search latency on the idle index");
-            SearchLatency.measure(http, collection, Arrays.copyOf(generated.more(), WARM_UP), null);
-            idle = SearchLatency.measure(http, collection, generated.queries(), null);
+            SearchLatency.measure(http, collection, Arrays.copyOf(generated.more(), WARM_UP));
+            idle = SearchLatency.measure(http, collection, generated.queries());
             // Points are searchable before they are linked; the graphs' linking rate is what the
             // index sustains, so the sustained phase is a share of that.
             double rate = ingests.get(ingests.size() - 1).linkedVectorsPerSecond() * rateFraction;
@@ -235,6 +249,7 @@ public final class E2eBenchmark implements Callable<Integer> {
                             collection,
                             markers,
                             rate,
+                            searchRate,
                             warmUp,
                             sustain,
                             minCheckpoints,

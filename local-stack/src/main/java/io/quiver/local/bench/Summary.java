@@ -142,7 +142,16 @@ final class Summary {
         row(sb, "send to that search's answer, ms", answered);
         row(sb, "marker search latency (the probe's polls), ms", polls);
         row(sb, "search latency idle, ms (top-10, one client)", idle);
-        row(sb, "search latency during ingest, ms", busy);
+        row(
+                sb,
+                sustained.searchRate() > 0
+                        ? String.format(
+                                Locale.ROOT,
+                                "search latency during ingest, ms (one client, %.0f searches/s at"
+                                        + " most)",
+                                sustained.searchRate())
+                        : "search latency during ingest, ms (one client, back to back)",
+                busy);
         row(sb, "checkpoint duration, ms", checkpointMs);
         long maxSize = 0;
         long maxIncrement = 0;

@@ -18,15 +18,17 @@ import java.util.concurrent.locks.LockSupport;
  * Sustained ingest at a fixed rate (a share of the measured maximum linking rate) with, at the same
  * time, the freshness prober (a marker every 10 ms), a search-latency client and the checkpoint
  * statistics. The load runs {@code warmUpSeconds} unmeasured first: four JVMs started a minute or
- * two before still spend a large share of both cores compiling (JIT) when the load changes, and the
- * figures are meant for a stack in its steady state. The measured window then runs {@code seconds},
- * and longer until {@code minCheckpoints} checkpoints triggered during it have completed (at most
- * {@code seconds} more), so that checkpoint cost is measured under this load.
+ * two before still spend a large share of both cores compiling (JIT) for a minute or two after the
+ * load changes, and the figures are meant for a stack in its steady state. The measured window then
+ * runs {@code seconds}, and longer until {@code minCheckpoints} checkpoints triggered during it
+ * have completed (at most {@code seconds} more), so that checkpoint cost is measured under this
+ * load.
  */
 final class SustainedRun {
 
     record Result(
             double rate,
+            double searchRate,
             int warmUpSeconds,
             double seconds,
             long produced,
@@ -66,6 +68,7 @@ final class SustainedRun {
             String collection,
             String markerCollection,
             double rate,
+            double searchRate,
             int warmUpSeconds,
             int seconds,
             int minCheckpoints,
@@ -116,7 +119,8 @@ final class SustainedRun {
                                             collection,
                                             data.queries(),
                                             () -> !stop.get(),
-                                            measured));
+                                            measured,
+                                            searchRate > 0 ? (long) (1e9 / searchRate) : 0));
             List<Future<?>> pollers = new ArrayList<>();
             for (int p = 0; p < POLLERS; p++) {
                 pollers.add(
@@ -197,6 +201,7 @@ final class SustainedRun {
             long applied = Math.max(0, http.pointsCount(collection)) - searchableAtWindow;
             return new Result(
                     rate,
+                    searchRate,
                     warmUpSeconds,
                     elapsed,
                     produced.get() - producedAtWindow,
