@@ -46,7 +46,8 @@ public final class E2eBenchmark implements Callable<Integer> {
     @Option(
             names = "--quick",
             description =
-                    "a generated 100,000 x 128 set, 30 s measured after the warm-up (about 4 minutes)")
+                    "a generated 100,000 x 128 set, 30 s measured after the warm-up (about 4"
+                            + " minutes)")
     boolean quick;
 
     @Option(
