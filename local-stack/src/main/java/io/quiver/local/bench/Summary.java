@@ -1,5 +1,6 @@
 package io.quiver.local.bench;
 
+import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -145,11 +146,12 @@ final class Summary {
         row(
                 sb,
                 sustained.searchRate() > 0
-                        ? String.format(
-                                Locale.ROOT,
-                                "search latency during ingest, ms (one client, %.0f searches/s at"
-                                        + " most)",
-                                sustained.searchRate())
+                        // As given: "%.0f" would print a rate of 0.5 as 1.
+                        ? "search latency during ingest, ms (one client, "
+                                + BigDecimal.valueOf(sustained.searchRate())
+                                        .stripTrailingZeros()
+                                        .toPlainString()
+                                + " searches/s at most)"
                         : "search latency during ingest, ms (one client, back to back)",
                 busy);
         row(sb, "checkpoint duration, ms", checkpointMs);
